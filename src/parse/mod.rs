@@ -1,0 +1,1 @@
+//! Parsers and readers: each turns a file's text into a structure with byte spans.
