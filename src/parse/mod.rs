@@ -1,1 +1,6 @@
 //! Parsers and readers: each turns a file's text into a structure with byte spans.
+
+pub mod dockerfile;
+pub mod image_ref;
+pub mod rust;
+pub mod treesitter;

@@ -1,0 +1,257 @@
+//! The command line: parse arguments, run, map results to exit codes (0 clean, 1 findings,
+//! 2 usage or internal error). All work happens in the library.
+
+use crate::config::Config;
+use crate::engine::{self, ScanOptions};
+use crate::finding::Severity;
+use crate::output;
+use crate::report::{self, Format, ReportOptions};
+use crate::rules;
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "dozen",
+    version,
+    about = "A twelve-factor app linter and supply-chain pinning scanner",
+    long_about = None,
+    propagate_version = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Scan files and directories for twelve-factor violations
+    Check(CheckArgs),
+    /// List every rule with its factor and default severity
+    Rules {
+        /// Output format
+        #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
+        format: RulesFormat,
+    },
+    /// Print a rule's documentation
+    Explain {
+        /// The rule's name, e.g. `log-to-file`
+        rule: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum RulesFormat {
+    Text,
+    Json,
+    Markdown,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(clap::Args, Debug)]
+struct CheckArgs {
+    /// Files or directories to scan (default: the current directory)
+    paths: Vec<PathBuf>,
+    /// Output format
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Write the report to FILE instead of stdout (atomically, for regular files)
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Worker threads (default: one per core)
+    #[arg(long, short = 'j', value_name = "N")]
+    threads: Option<usize>,
+    /// Lowest severity that makes the exit code 1 [default: warning, or `fail-on` in config]
+    #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
+    fail_on: Option<Severity>,
+    /// Configuration file (default: dozen.toml or [tool.dozen] in pyproject.toml at the root)
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Print findings only, without the summary
+    #[arg(long, short = 'q')]
+    quiet: bool,
+    /// When to use colour in text output
+    #[arg(long, value_enum, default_value_t = Color::Auto)]
+    color: Color,
+}
+
+fn parse_severity(s: &str) -> Result<Severity, String> {
+    Severity::parse(s).ok_or_else(|| format!("`{s}` is not a severity (error, warning, note)"))
+}
+
+/// Runs the CLI with the process arguments.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand) {
+                let _ = e.print();
+                return if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                    ExitCode::from(2)
+                } else {
+                    ExitCode::SUCCESS
+                };
+            }
+            let rendered = e.render().to_string();
+            let first = rendered.lines().next().unwrap_or("invalid arguments");
+            eprintln!("{} (see `dozen --help`)", first.trim());
+            return ExitCode::from(2);
+        }
+    };
+    match run(cli) {
+        Ok(code) => code,
+        Err(msg) => {
+            eprintln!("error: {msg}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode, String> {
+    match cli.command {
+        Command::Check(args) => check(args),
+        Command::Rules { format } => {
+            let text = match format {
+                RulesFormat::Text => rules_text(),
+                RulesFormat::Markdown => rules_markdown(),
+                RulesFormat::Json => rules_json(),
+            };
+            output::write_stdout(text.as_bytes())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Explain { rule } => match rules::find(&rule) {
+            Some(meta) => {
+                output::write_stdout(meta.markdown().as_bytes())?;
+                Ok(ExitCode::SUCCESS)
+            }
+            None => {
+                let hint = rules::closest(&rule)
+                    .map(|c| format!("; did you mean `{c}`?"))
+                    .unwrap_or_else(|| "; `dozen rules` lists them".to_owned());
+                Err(format!("unknown rule `{rule}`{hint}"))
+            }
+        },
+    }
+}
+
+fn check(args: CheckArgs) -> Result<ExitCode, String> {
+    let cwd = std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths.clone()
+    };
+    for p in &paths {
+        if std::fs::symlink_metadata(p).is_err() {
+            return Err(format!("no such file or directory: {}", p.display()));
+        }
+    }
+    // One directory argument is the scan root; otherwise paths are relative to the cwd.
+    let root = match paths.as_slice() {
+        [only] if only.is_dir() => only.clone(),
+        _ => cwd.clone(),
+    };
+    let mut config = match &args.config {
+        Some(file) => Config::load(file)?,
+        None => Config::discover(&root)?,
+    };
+    if let Some(f) = args.fail_on {
+        config.fail_on = f;
+    }
+    let threads = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    if threads == 0 {
+        return Err("--threads must be at least 1".into());
+    }
+    let scan = engine::scan(&ScanOptions {
+        root: &root,
+        paths: &paths,
+        config: &config,
+        threads,
+    })?;
+    let color = match args.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => {
+            args.output.is_none()
+                && args.format == Format::Text
+                && std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none()
+        }
+    };
+    let opts = ReportOptions {
+        color,
+        quiet: args.quiet,
+    };
+    let mut buf = Vec::with_capacity(64 * 1024);
+    report::write(args.format, &scan, &opts, &mut buf).map_err(|e| format!("cannot render report: {e}"))?;
+    match &args.output {
+        Some(path) => output::write_file(path, &buf)?,
+        None => output::write_stdout(&buf)?,
+    }
+    let failing = scan.active().any(|f| f.severity >= config.fail_on);
+    Ok(if failing { ExitCode::from(1) } else { ExitCode::SUCCESS })
+}
+
+fn rules_text() -> String {
+    let mut out = String::new();
+    for (id, meta) in rules::catalog() {
+        out.push_str(&format!(
+            "{:<28} {:<5} {:<8} {}\n",
+            id,
+            crate::catalog::factor_roman(meta.factor),
+            meta.severity,
+            meta.summary
+        ));
+    }
+    out
+}
+
+/// The README's rule table; a test keeps the README in step with it.
+pub fn rules_markdown() -> String {
+    let mut out = String::from("| rule | factor | severity | summary |\n|---|---|---|---|\n");
+    for (id, meta) in rules::catalog() {
+        out.push_str(&format!(
+            "| `{id}` | {} {} | {} | {} |\n",
+            crate::catalog::factor_roman(meta.factor),
+            crate::catalog::factor_name(meta.factor),
+            meta.severity,
+            meta.summary.replace('|', "\\|")
+        ));
+    }
+    out
+}
+
+fn rules_json() -> String {
+    let list: Vec<_> = rules::catalog()
+        .iter()
+        .map(|(id, m)| {
+            serde_json::json!({
+                "id": id,
+                "factor": m.factor,
+                "factor_name": crate::catalog::factor_name(m.factor),
+                "severity": m.severity,
+                "summary": m.summary,
+                "help_uri": m.help_uri(),
+            })
+        })
+        .collect();
+    let mut s = serde_json::to_string_pretty(&list).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+#[allow(dead_code)]
+fn flush_stdout() {
+    let _ = std::io::stdout().flush();
+}

@@ -1,0 +1,232 @@
+//! What a rule sees of one file (`Cx`: the text plus parses made on first use and shared by
+//! every rule) and where it writes what it found (`Report`).
+
+use crate::classify::FileKind;
+use crate::config::Config;
+use crate::finding::{Severity, Span};
+use crate::parse::dockerfile::{self, Dockerfile};
+use crate::parse::rust;
+use crate::parse::treesitter::{self, Lang};
+use crate::source::SourceFile;
+use std::cell::{OnceCell, RefCell};
+use std::path::Path;
+
+pub struct Cx<'a> {
+    pub file: &'a SourceFile,
+    /// The file on disk, for looking at its neighbours (lockfiles, `.dockerignore`, scripts).
+    pub abs_path: &'a Path,
+    /// The scan root: lookups never go above it.
+    pub root: &'a Path,
+    pub config: &'a Config,
+    tree: OnceCell<Option<tree_sitter::Tree>>,
+    rust: OnceCell<Option<syn::File>>,
+    docker: OnceCell<Dockerfile>,
+    parse_errors: RefCell<Vec<(Span, String)>>,
+}
+
+impl<'a> Cx<'a> {
+    pub fn new(file: &'a SourceFile, abs_path: &'a Path, root: &'a Path, config: &'a Config) -> Self {
+        Cx {
+            file,
+            abs_path,
+            root,
+            config,
+            tree: OnceCell::new(),
+            rust: OnceCell::new(),
+            docker: OnceCell::new(),
+            parse_errors: RefCell::new(Vec::new()),
+        }
+    }
+
+    pub fn text(&self) -> &'a str {
+        &self.file.text
+    }
+
+    pub fn kind(&self) -> FileKind {
+        self.file.kind
+    }
+
+    /// The tree-sitter language of a Python/JavaScript/TypeScript file.
+    pub fn lang(&self) -> Option<Lang> {
+        match self.file.kind {
+            FileKind::Python => Some(Lang::Python),
+            FileKind::JavaScript => Some(Lang::JavaScript),
+            FileKind::TypeScript => Some(Lang::TypeScript),
+            FileKind::Tsx => Some(Lang::Tsx),
+            _ => None,
+        }
+    }
+
+    /// The tree-sitter tree of a Python/JS/TS file. Syntax errors are recorded as a
+    /// `parse-error` note, and the tree (which tree-sitter recovers) is still returned.
+    pub fn tree(&self) -> Option<&tree_sitter::Tree> {
+        self.tree
+            .get_or_init(|| {
+                let lang = self.lang()?;
+                let tree = treesitter::parse(lang, self.text())?;
+                let root = tree.root_node();
+                if root.has_error() {
+                    let (span, msg) = first_error(root);
+                    self.parse_error(span, msg);
+                }
+                Some(tree)
+            })
+            .as_ref()
+    }
+
+    /// The syn tree of a Rust file; `None` (with a `parse-error`) if it does not parse.
+    pub fn rust(&self) -> Option<&syn::File> {
+        self.rust
+            .get_or_init(|| match rust::parse(self.text()) {
+                Ok(file) => Some(file),
+                Err(e) => {
+                    let span = e.offset.map_or(Span::new(0, 0), |o| Span::new(o, o));
+                    self.parse_error(span, format!("Rust: {}", e.message));
+                    None
+                }
+            })
+            .as_ref()
+    }
+
+    /// Byte span of a syn/proc-macro2 span in this file.
+    pub fn syn_span(&self, span: proc_macro2::Span) -> Span {
+        rust::byte_span(self.file, span)
+    }
+
+    pub fn dockerfile(&self) -> &Dockerfile {
+        self.docker.get_or_init(|| {
+            let df = dockerfile::parse(self.text());
+            for (span, msg) in &df.errors {
+                self.parse_error(*span, format!("Dockerfile: {msg}"));
+            }
+            df
+        })
+    }
+
+    /// Records that part of the file could not be parsed; reported once as `parse-error`.
+    pub fn parse_error(&self, span: Span, message: impl Into<String>) {
+        self.parse_errors.borrow_mut().push((span, message.into()));
+    }
+
+    pub(crate) fn take_parse_errors(&self) -> Vec<(Span, String)> {
+        std::mem::take(&mut self.parse_errors.borrow_mut())
+    }
+
+    /// Whether a file exists at `rel` from this file's directory, for neighbour lookups.
+    pub fn sibling_exists(&self, name: &str) -> bool {
+        self.abs_path
+            .parent()
+            .is_some_and(|dir| dir.join(name).is_file())
+    }
+}
+
+fn first_error(root: tree_sitter::Node<'_>) -> (Span, String) {
+    let mut cursor = root.walk();
+    // Iterative pre-order walk: trees can be deep.
+    loop {
+        let node = cursor.node();
+        if node.is_error() || node.is_missing() {
+            let pos = node.start_position();
+            let what = if node.is_missing() {
+                format!("missing `{}`", node.kind())
+            } else {
+                "unexpected syntax".to_owned()
+            };
+            return (
+                Span::new(node.start_byte(), node.start_byte()),
+                format!("{what} at line {}", pos.row + 1),
+            );
+        }
+        if node.has_error() && cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return (Span::new(0, 0), "syntax error".to_owned());
+            }
+        }
+    }
+}
+
+/// One finding as a rule reports it: byte span and message; the engine adds positions,
+/// severity from config, the snippet and the fingerprint.
+#[derive(Debug, Clone)]
+pub struct RawFinding {
+    pub rule: &'static str,
+    pub span: Span,
+    pub message: String,
+    pub fix: Option<String>,
+    pub severity: Option<Severity>,
+    /// Byte ranges whose text must never be shown (secret values).
+    pub redact: Vec<Span>,
+    /// Only reported if some file in the scan records this repository fact.
+    pub requires_fact: Option<&'static str>,
+}
+
+impl RawFinding {
+    pub fn fix(&mut self, fix: impl Into<String>) -> &mut Self {
+        self.fix = Some(fix.into());
+        self
+    }
+
+    /// Overrides the rule's default severity for this finding (e.g. `latest` vs a tag).
+    pub fn severity(&mut self, severity: Severity) -> &mut Self {
+        self.severity = Some(severity);
+        self
+    }
+
+    pub fn redact(&mut self, span: Span) -> &mut Self {
+        self.redact.push(span);
+        self
+    }
+
+    /// Keep this finding only if a file in the same scan records `fact`.
+    pub fn only_if(&mut self, fact: &'static str) -> &mut Self {
+        self.requires_fact = Some(fact);
+        self
+    }
+}
+
+/// Where a rule writes findings (and repository facts for cross-file rules).
+#[derive(Default)]
+pub struct Report {
+    pub(crate) rule: &'static str,
+    pub(crate) findings: Vec<RawFinding>,
+    pub(crate) facts: Vec<&'static str>,
+}
+
+impl Report {
+    pub fn new(rule: &'static str) -> Report {
+        Report {
+            rule,
+            ..Report::default()
+        }
+    }
+
+    pub fn add(&mut self, span: Span, message: impl Into<String>) -> &mut RawFinding {
+        self.findings.push(RawFinding {
+            rule: self.rule,
+            span,
+            message: message.into(),
+            fix: None,
+            severity: None,
+            redact: Vec::new(),
+            requires_fact: None,
+        });
+        self.findings.last_mut().expect("just pushed")
+    }
+
+    /// Records a fact about the repository that conditional findings elsewhere may need.
+    pub fn fact(&mut self, fact: &'static str) {
+        if !self.facts.contains(&fact) {
+            self.facts.push(fact);
+        }
+    }
+
+    pub fn findings(&self) -> &[RawFinding] {
+        &self.findings
+    }
+}

@@ -1,0 +1,324 @@
+//! The scan: walk → classify → read → (prefilter) → rules → findings, in parallel, with
+//! output order and bytes independent of thread count.
+
+use crate::classify::{self, FileKind};
+use crate::config::{Config, Level};
+use crate::context::{Cx, RawFinding, Report};
+use crate::finding::{self, Finding, Span};
+use crate::rules::{self, PARSE_ERROR, RULES, Rule};
+use crate::source::SourceFile;
+use crate::suppress;
+use crate::walk::{self, Target};
+use aho_corasick::AhoCorasick;
+use rayon::prelude::*;
+use std::collections::{HashMap, HashSet};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+pub struct ScanOptions<'a> {
+    pub root: &'a Path,
+    pub paths: &'a [PathBuf],
+    pub config: &'a Config,
+    pub threads: usize,
+}
+
+#[derive(Debug, Default)]
+pub struct Scan {
+    /// Every finding, suppressed ones included (marked), sorted.
+    pub findings: Vec<Finding>,
+    pub files_scanned: usize,
+}
+
+impl Scan {
+    pub fn active(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(|f| f.suppressed.is_none())
+    }
+
+    pub fn suppressed_count(&self) -> usize {
+        self.findings.iter().filter(|f| f.suppressed.is_some()).count()
+    }
+}
+
+struct FileOutcome {
+    findings: Vec<Finding>,
+    /// Findings that hold only if some file records the named fact.
+    conditional: Vec<(&'static str, Finding)>,
+    facts: Vec<&'static str>,
+    scanned: bool,
+}
+
+pub fn scan(opts: &ScanOptions<'_>) -> Result<Scan, String> {
+    let threads = opts.threads.max(1);
+    let targets = walk::discover(opts.root, opts.paths, opts.config, threads)?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        // Generous stacks: parsers recurse, and a deep file must not kill the scan.
+        .stack_size(16 * 1024 * 1024)
+        .build()
+        .map_err(|e| format!("cannot start worker threads: {e}"))?;
+    let outcomes: Vec<FileOutcome> = pool.install(|| {
+        targets
+            .par_iter()
+            .map(|t| check_target(t, opts.root, opts.config))
+            .collect()
+    });
+    let facts: HashSet<&'static str> = outcomes.iter().flat_map(|o| o.facts.iter().copied()).collect();
+    let mut scan = Scan::default();
+    for o in outcomes {
+        scan.files_scanned += usize::from(o.scanned);
+        scan.findings.extend(o.findings);
+        scan.findings.extend(
+            o.conditional
+                .into_iter()
+                .filter(|(fact, _)| facts.contains(fact))
+                .map(|(_, f)| f),
+        );
+    }
+    scan.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    Ok(scan)
+}
+
+/// Reads one file, refusing anything that is not a regular file of sane size.
+fn read_target(t: &Target, max: u64) -> Result<Vec<u8>, String> {
+    let meta = std::fs::symlink_metadata(&t.abs).map_err(|e| format!("cannot read: {e}"))?;
+    if !meta.is_file() {
+        return Err("not a regular file; skipped".into());
+    }
+    if meta.len() > max {
+        return Err(format!(
+            "file is {} bytes, over the {max}-byte limit (`max-file-size`); skipped",
+            meta.len()
+        ));
+    }
+    let file = std::fs::File::open(&t.abs).map_err(|e| format!("cannot read: {e}"))?;
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(max + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read: {e}"))?;
+    if bytes.len() as u64 > max {
+        return Err(format!("file grew past the {max}-byte limit while read; skipped"));
+    }
+    Ok(bytes)
+}
+
+fn check_target(t: &Target, root: &Path, config: &Config) -> FileOutcome {
+    let mut outcome = FileOutcome {
+        findings: Vec::new(),
+        conditional: Vec::new(),
+        facts: Vec::new(),
+        scanned: false,
+    };
+    let bytes = match read_target(t, config.max_file_size) {
+        Ok(b) => b,
+        Err(reason) => {
+            if t.kind.is_some() {
+                outcome.findings.extend(file_note(t, config, reason));
+            }
+            return outcome;
+        }
+    };
+    let kind = match t.kind {
+        Some(k) => k,
+        None => match classify::classify_by_shebang(&bytes[..bytes.len().min(256)]) {
+            Some(k) => k,
+            None => return outcome,
+        },
+    };
+    if memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_some() {
+        outcome
+            .findings
+            .extend(file_note(t, config, "binary content (NUL bytes); skipped".into()));
+        return outcome;
+    }
+    outcome.scanned = true;
+    let file = SourceFile::from_bytes(t.rel.clone(), kind, &bytes);
+    drop(bytes);
+    let cx = Cx::new(&file, &t.abs, root, config);
+    let mut raw: Vec<RawFinding> = Vec::new();
+    for rule in applicable_rules(&file) {
+        if matches!(config.level(rule.id, &file.rel_path), Some(Level::Off)) {
+            continue;
+        }
+        let mut report = Report::new(rule.id);
+        (rule.check)(&cx, &mut report);
+        raw.append(&mut report.findings);
+        outcome.facts.append(&mut report.facts);
+    }
+    let errors = cx.take_parse_errors();
+    if let Some((span, msg)) = errors.first() {
+        let more = errors.len() - 1;
+        let message = if more > 0 {
+            format!("{msg} (and {more} more parse problem{})", if more == 1 { "" } else { "s" })
+        } else {
+            msg.clone()
+        };
+        let mut r = Report::new(PARSE_ERROR);
+        r.add(*span, format!("could not fully parse this file: {message}; findings from the parts that parsed are kept"));
+        raw.append(&mut r.findings);
+    }
+    drop(cx);
+    let suppressions = suppress::Suppressions::collect(&file);
+    let mut findings = Vec::with_capacity(raw.len());
+    let mut seen: HashSet<(&'static str, Span)> = HashSet::new();
+    for r in raw {
+        if !seen.insert((r.rule, r.span)) {
+            continue; // the same rule never reports the same span twice
+        }
+        let requires = r.requires_fact;
+        if let Some(mut f) = finalize(&file, config, r) {
+            if suppressions.covers(f.rule, f.start.line) {
+                f.suppressed = Some(finding::Suppression::Inline);
+            }
+            match requires {
+                Some(fact) => outcome.conditional.push((fact, f)),
+                None => findings.push(f),
+            }
+        }
+    }
+    findings.extend(suppressions.problems(&file, config));
+    assign_fingerprints(&file, &mut findings);
+    let mut cond: Vec<Finding> = outcome.conditional.iter().map(|(_, f)| f.clone()).collect();
+    assign_fingerprints(&file, &mut cond);
+    for ((_, f), c) in outcome.conditional.iter_mut().zip(cond) {
+        *f = c;
+    }
+    outcome.findings = findings;
+    outcome
+}
+
+/// The registered rules that want this file kind and whose trigger words occur in it.
+fn applicable_rules(file: &SourceFile) -> Vec<&'static Rule> {
+    struct Prefilter {
+        matcher: AhoCorasick,
+        /// Pattern index → rule index.
+        owner: Vec<usize>,
+    }
+    static PREFILTER: OnceLock<Prefilter> = OnceLock::new();
+    let pf = PREFILTER.get_or_init(|| {
+        let mut patterns = Vec::new();
+        let mut owner = Vec::new();
+        for (i, r) in RULES.iter().enumerate() {
+            for t in r.triggers {
+                patterns.push(*t);
+                owner.push(i);
+            }
+        }
+        Prefilter {
+            matcher: AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .build(&patterns)
+                .expect("trigger words are plain strings"),
+            owner,
+        }
+    });
+    let mut wanted: Vec<bool> = RULES.iter().map(|r| r.kinds.contains(&file.kind)).collect();
+    let needs_scan: Vec<usize> = (0..RULES.len())
+        .filter(|&i| wanted[i] && !RULES[i].triggers.is_empty())
+        .collect();
+    if !needs_scan.is_empty() {
+        let mut hit = vec![false; RULES.len()];
+        let mut remaining = needs_scan.len();
+        for m in pf.matcher.find_overlapping_iter(file.text.as_str()) {
+            let r = pf.owner[m.pattern().as_usize()];
+            if wanted[r] && !hit[r] {
+                hit[r] = true;
+                remaining -= 1;
+                if remaining == 0 {
+                    break;
+                }
+            }
+        }
+        for i in needs_scan {
+            wanted[i] = hit[i];
+        }
+    }
+    RULES
+        .iter()
+        .zip(wanted)
+        .filter_map(|(r, w)| w.then_some(*r))
+        .collect()
+}
+
+pub(crate) fn finalize_raw(file: &SourceFile, config: &Config, r: RawFinding) -> Option<Finding> {
+    finalize(file, config, r)
+}
+
+/// Turns a rule's raw finding into a finding: configured severity, positions, redacted
+/// snippet. `None` when the rule is off for this path.
+fn finalize(file: &SourceFile, config: &Config, r: RawFinding) -> Option<Finding> {
+    let meta = rules::meta(r.rule);
+    let severity = match config.level(r.rule, &file.rel_path) {
+        Some(Level::Off) => return None,
+        Some(Level::On(s)) => s,
+        None => r.severity.unwrap_or(meta.severity),
+    };
+    let start = file.pos(r.span.start);
+    let mut end = file.pos(r.span.end);
+    if end < start {
+        end = start;
+    }
+    let snippet = redacted_line(file, start.line, &r.redact);
+    Some(Finding {
+        rule: r.rule,
+        severity,
+        factor: meta.factor,
+        path: file.rel_path.clone(),
+        start,
+        end,
+        message: r.message,
+        fix: r.fix,
+        snippet,
+        fingerprint: String::new(),
+        suppressed: None,
+    })
+}
+
+/// The finding's first line, with any secret value cut to its first four characters.
+/// Secrets are replaced by a same-length run of `•`-free text so columns stay aligned.
+fn redacted_line(file: &SourceFile, line: u32, redact: &[Span]) -> String {
+    let line_start = file.lines.line_start(line);
+    let text = file.line_text(line);
+    let line_end = line_start + text.len();
+    let mut out = String::with_capacity(text.len());
+    let mut cursor = line_start;
+    let mut spans: Vec<Span> = redact
+        .iter()
+        .filter(|s| s.start < line_end && s.end > line_start)
+        .copied()
+        .collect();
+    spans.sort_by_key(|s| s.start);
+    for s in spans {
+        let s_start = s.start.max(cursor);
+        let s_end = s.end.min(line_end);
+        if s_start >= s_end {
+            continue;
+        }
+        out.push_str(&file.text[cursor..s_start]);
+        out.push_str(&crate::redact::mask(&file.text[s_start..s_end]));
+        cursor = s_end;
+    }
+    out.push_str(&file.text[cursor.min(line_end)..line_end]);
+    out
+}
+
+fn assign_fingerprints(file: &SourceFile, findings: &mut [Finding]) {
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let mut counts: HashMap<(&'static str, String), u32> = HashMap::new();
+    for f in findings.iter_mut() {
+        let line = f.snippet.split_whitespace().collect::<Vec<_>>().join(" ");
+        let n = counts.entry((f.rule, line.clone())).or_insert(0);
+        f.fingerprint = finding::fingerprint(f.rule, &file.rel_path, &line, *n);
+        *n += 1;
+    }
+}
+
+fn file_note(t: &Target, config: &Config, reason: String) -> Option<Finding> {
+    let file = SourceFile::from_bytes(t.rel.clone(), t.kind.unwrap_or(FileKind::Shell), b"");
+    let mut r = Report::new(PARSE_ERROR);
+    r.add(Span::new(0, 0), reason);
+    let raw = r.findings.pop()?;
+    let mut f = finalize(&file, config, raw)?;
+    f.fingerprint = finding::fingerprint(f.rule, &f.path, "", 0);
+    Some(f)
+}

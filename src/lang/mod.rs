@@ -1,0 +1,7 @@
+//! Light semantic models over syntax trees: which names are imported from where, so rules
+//! can ask for `logging.FileHandler` whether it was written `FileHandler`, `logging.FileHandler`
+//! or `lg.FileHandler`.
+
+pub mod js;
+pub mod python;
+pub mod rust;
