@@ -227,8 +227,14 @@ mod tests {
 
     #[test]
     fn shebangs() {
-        assert_eq!(classify_by_shebang(b"#!/bin/sh\necho"), Some(FileKind::Shell));
-        assert_eq!(classify_by_shebang(b"#!/usr/bin/env bash\n"), Some(FileKind::Shell));
+        assert_eq!(
+            classify_by_shebang(b"#!/bin/sh\necho"),
+            Some(FileKind::Shell)
+        );
+        assert_eq!(
+            classify_by_shebang(b"#!/usr/bin/env bash\n"),
+            Some(FileKind::Shell)
+        );
         assert_eq!(classify_by_shebang(b"#!/bin/mksh\n"), Some(FileKind::Shell));
         assert_eq!(classify_by_shebang(b"#!/usr/bin/env zsh\n"), None);
         assert_eq!(classify_by_shebang(b"#!/usr/bin/awk -f\n"), None);

@@ -93,7 +93,12 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             use clap::error::ErrorKind;
-            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand) {
+            if matches!(
+                e.kind(),
+                ErrorKind::DisplayHelp
+                    | ErrorKind::DisplayVersion
+                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+            ) {
                 let _ = e.print();
                 return if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
                     ExitCode::from(2)
@@ -144,7 +149,8 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
 }
 
 fn check(args: CheckArgs) -> Result<ExitCode, String> {
-    let cwd = std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
+    let cwd =
+        std::env::current_dir().map_err(|e| format!("cannot read the current directory: {e}"))?;
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -194,13 +200,18 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         quiet: args.quiet,
     };
     let mut buf = Vec::with_capacity(64 * 1024);
-    report::write(args.format, &scan, &opts, &mut buf).map_err(|e| format!("cannot render report: {e}"))?;
+    report::write(args.format, &scan, &opts, &mut buf)
+        .map_err(|e| format!("cannot render report: {e}"))?;
     match &args.output {
         Some(path) => output::write_file(path, &buf)?,
         None => output::write_stdout(&buf)?,
     }
     let failing = scan.active().any(|f| f.severity >= config.fail_on);
-    Ok(if failing { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if failing {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn rules_text() -> String {

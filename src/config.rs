@@ -118,12 +118,13 @@ impl Config {
             let doc: toml::Table = toml::from_str(&text)
                 .map_err(|e| format!("{}: {}", pyproject.display(), one_line(&e.to_string())))?;
             if let Some(section) = doc.get("tool").and_then(|t| t.get("dozen")) {
-                let raw: RawConfig = section
-                    .clone()
-                    .try_into()
-                    .map_err(|e: toml::de::Error| {
-                        format!("{} [tool.dozen]: {}", pyproject.display(), one_line(&e.to_string()))
-                    })?;
+                let raw: RawConfig = section.clone().try_into().map_err(|e: toml::de::Error| {
+                    format!(
+                        "{} [tool.dozen]: {}",
+                        pyproject.display(),
+                        one_line(&e.to_string())
+                    )
+                })?;
                 return Config::resolve(raw, Some(pyproject));
             }
         }
@@ -211,7 +212,9 @@ fn globs(patterns: &[String], name: &str) -> Result<GlobSet, String> {
         b.add(glob);
         // `dir/**` should also match `dir` itself, and a bare directory name its contents.
         if !p.contains('*') {
-            b.add(Glob::new(&format!("{}/**", p.trim_end_matches('/'))).map_err(|e| e.to_string())?);
+            b.add(
+                Glob::new(&format!("{}/**", p.trim_end_matches('/'))).map_err(|e| e.to_string())?,
+            );
         }
     }
     b.build().map_err(|e| format!("{name}: {e}"))

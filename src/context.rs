@@ -25,7 +25,12 @@ pub struct Cx<'a> {
 }
 
 impl<'a> Cx<'a> {
-    pub fn new(file: &'a SourceFile, abs_path: &'a Path, root: &'a Path, config: &'a Config) -> Self {
+    pub fn new(
+        file: &'a SourceFile,
+        abs_path: &'a Path,
+        root: &'a Path,
+        config: &'a Config,
+    ) -> Self {
         Cx {
             file,
             abs_path,

@@ -36,7 +36,10 @@ impl Scan {
     }
 
     pub fn suppressed_count(&self) -> usize {
-        self.findings.iter().filter(|f| f.suppressed.is_some()).count()
+        self.findings
+            .iter()
+            .filter(|f| f.suppressed.is_some())
+            .count()
     }
 }
 
@@ -63,7 +66,10 @@ pub fn scan(opts: &ScanOptions<'_>) -> Result<Scan, String> {
             .map(|t| check_target(t, opts.root, opts.config))
             .collect()
     });
-    let facts: HashSet<&'static str> = outcomes.iter().flat_map(|o| o.facts.iter().copied()).collect();
+    let facts: HashSet<&'static str> = outcomes
+        .iter()
+        .flat_map(|o| o.facts.iter().copied())
+        .collect();
     let mut scan = Scan::default();
     for o in outcomes {
         scan.files_scanned += usize::from(o.scanned);
@@ -75,7 +81,8 @@ pub fn scan(opts: &ScanOptions<'_>) -> Result<Scan, String> {
                 .map(|(_, f)| f),
         );
     }
-    scan.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    scan.findings
+        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     Ok(scan)
 }
 
@@ -97,7 +104,9 @@ fn read_target(t: &Target, max: u64) -> Result<Vec<u8>, String> {
         .read_to_end(&mut bytes)
         .map_err(|e| format!("cannot read: {e}"))?;
     if bytes.len() as u64 > max {
-        return Err(format!("file grew past the {max}-byte limit while read; skipped"));
+        return Err(format!(
+            "file grew past the {max}-byte limit while read; skipped"
+        ));
     }
     Ok(bytes)
 }
@@ -126,9 +135,11 @@ fn check_target(t: &Target, root: &Path, config: &Config) -> FileOutcome {
         },
     };
     if memchr::memchr(0, &bytes[..bytes.len().min(8192)]).is_some() {
-        outcome
-            .findings
-            .extend(file_note(t, config, "binary content (NUL bytes); skipped".into()));
+        outcome.findings.extend(file_note(
+            t,
+            config,
+            "binary content (NUL bytes); skipped".into(),
+        ));
         return outcome;
     }
     outcome.scanned = true;
@@ -149,7 +160,10 @@ fn check_target(t: &Target, root: &Path, config: &Config) -> FileOutcome {
     if let Some((span, msg)) = errors.first() {
         let more = errors.len() - 1;
         let message = if more > 0 {
-            format!("{msg} (and {more} more parse problem{})", if more == 1 { "" } else { "s" })
+            format!(
+                "{msg} (and {more} more parse problem{})",
+                if more == 1 { "" } else { "s" }
+            )
         } else {
             msg.clone()
         };

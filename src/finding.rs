@@ -106,13 +106,7 @@ pub enum Suppression {
 impl Finding {
     /// The order every output uses: path, line, column, rule, then the rest for a total order.
     pub fn sort_key(&self) -> impl Ord + '_ {
-        (
-            &self.path,
-            self.start,
-            self.rule,
-            self.end,
-            &self.message,
-        )
+        (&self.path, self.start, self.rule, self.end, &self.message)
     }
 }
 

@@ -26,12 +26,20 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), String> {
             .open(path)
             .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
         return match f.write_all(bytes) {
-            Err(e) if e.kind() != ErrorKind::BrokenPipe => Err(format!("cannot write {}: {e}", path.display())),
+            Err(e) if e.kind() != ErrorKind::BrokenPipe => {
+                Err(format!("cannot write {}: {e}", path.display()))
+            }
             _ => Ok(()),
         };
     }
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.dozen-{}.tmp", std::process::id()));
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;

@@ -27,9 +27,13 @@ impl Suppressions {
             return s;
         }
         for (idx, line) in file.text.lines().enumerate() {
-            let Some(at) = line.find("dozen:") else { continue };
+            let Some(at) = line.find("dozen:") else {
+                continue;
+            };
             let before = &line[..at];
-            let Some(marker) = comment_marker(before) else { continue };
+            let Some(marker) = comment_marker(before) else {
+                continue;
+            };
             let line_no = idx as u32 + 1;
             let directive = line[at + "dozen:".len()..].trim_start();
             let (file_wide, rest) = if let Some(r) = directive.strip_prefix("ignore-file") {
@@ -121,14 +125,14 @@ mod tests {
 
     #[test]
     fn line_and_file_suppressions() {
-        let src = "# dozen: ignore-file[unpinned-image]\nx = 1  # dozen: ignore[log-to-file]\n# dozen: ignore[hardcoded-port, debug-mode]\napp.run()\ny = 2\n";
+        let src = "# dozen: ignore-file[unpinned-image]\nx = 1  # dozen: ignore[log-to-file]\n# dozen: ignore[parse-error, log-to-file]\napp.run()\ny = 2\n";
         let f = SourceFile::from_bytes("a.py".into(), FileKind::Python, src.as_bytes());
         let s = Suppressions::collect(&f);
         assert!(s.covers("unpinned-image", 99));
         assert!(s.covers("log-to-file", 2));
-        assert!(!s.covers("log-to-file", 3));
-        assert!(s.covers("debug-mode", 4));
-        assert!(!s.covers("debug-mode", 5));
+        assert!(!s.covers("log-to-file", 5));
+        assert!(s.covers("parse-error", 4));
+        assert!(!s.covers("parse-error", 5));
         assert!(s.problems.is_empty());
     }
 

@@ -56,7 +56,12 @@ fn target_for(root: &Path, abs: PathBuf) -> Option<Target> {
 }
 
 /// The files to scan under `root` for the given command-line paths, sorted by path.
-pub fn discover(root: &Path, paths: &[PathBuf], config: &Config, threads: usize) -> Result<Vec<Target>, String> {
+pub fn discover(
+    root: &Path,
+    paths: &[PathBuf],
+    config: &Config,
+    threads: usize,
+) -> Result<Vec<Target>, String> {
     let mut targets = Vec::new();
     for path in paths {
         let meta = std::fs::symlink_metadata(path)
@@ -96,7 +101,9 @@ fn walk_dir(root: &Path, dir: &Path, config: &Config, threads: usize, out: &mut 
         .threads(threads)
         .filter_entry(move |entry| {
             let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
-            !(is_dir && entry.depth() > 0 && SKIPPED_DIRS.contains(&entry.file_name().to_str().unwrap_or("")))
+            !(is_dir
+                && entry.depth() > 0
+                && SKIPPED_DIRS.contains(&entry.file_name().to_str().unwrap_or("")))
         })
         .build_parallel();
     walker.run(|| {

@@ -1,7 +1,7 @@
 //! JavaScript/TypeScript: ES imports and CommonJS requires, and calls / `new` expressions
 //! with their callee resolved to `module.path.name`.
 
-use crate::parse::treesitter::{self, LazyQuery, Lang};
+use crate::parse::treesitter::{self, Lang, LazyQuery};
 use std::collections::HashMap;
 use tree_sitter::{Node, Tree};
 
@@ -102,7 +102,12 @@ impl<'t> Call<'t> {
 }
 
 /// Every call and `new` whose callee is a plain member chain, resolved through imports.
-pub fn calls<'t>(lang: Lang, tree: &'t Tree, src: &str, imports: &Imports) -> Vec<(String, Call<'t>)> {
+pub fn calls<'t>(
+    lang: Lang,
+    tree: &'t Tree,
+    src: &str,
+    imports: &Imports,
+) -> Vec<(String, Call<'t>)> {
     let mut out = Vec::new();
     CALLS.for_each(lang, tree, src, |q, m| {
         let (Some(callee), Some(args), Some(call)) = (
@@ -132,7 +137,9 @@ pub fn calls<'t>(lang: Lang, tree: &'t Tree, src: &str, imports: &Imports) -> Ve
 fn is_member_chain(text: &str) -> bool {
     !text.is_empty()
         && text.split('.').all(|p| {
-            !p.is_empty() && p.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '$')
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_alphanumeric() || c == '_' || c == '$')
         })
 }
 
@@ -181,11 +188,23 @@ new File();
         for lang in [Lang::JavaScript, Lang::TypeScript, Lang::Tsx] {
             let tree = treesitter::parse(lang, src).unwrap();
             let imports = Imports::collect(lang, &tree, src);
-            let names: Vec<String> = calls(lang, &tree, src, &imports).into_iter().map(|(n, _)| n).collect();
-            assert!(names.contains(&"winston.transports.File".to_owned()), "{lang:?} {names:?}");
+            let names: Vec<String> = calls(lang, &tree, src, &imports)
+                .into_iter()
+                .map(|(n, _)| n)
+                .collect();
+            assert!(
+                names.contains(&"winston.transports.File".to_owned()),
+                "{lang:?} {names:?}"
+            );
             assert!(names.contains(&"pino.destination".to_owned()));
             assert!(names.contains(&"fs.createWriteStream".to_owned()));
-            assert_eq!(names.iter().filter(|n| *n == "winston.transports.File").count(), 2);
+            assert_eq!(
+                names
+                    .iter()
+                    .filter(|n| *n == "winston.transports.File")
+                    .count(),
+                2
+            );
         }
     }
 }

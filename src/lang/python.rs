@@ -1,6 +1,6 @@
 //! Python: imports and calls with qualified callee names.
 
-use crate::parse::treesitter::{self, LazyQuery, Lang};
+use crate::parse::treesitter::{self, Lang, LazyQuery};
 use std::collections::HashMap;
 use tree_sitter::{Node, Tree};
 
@@ -83,7 +83,12 @@ impl<'t> Call<'t> {
         let mut cursor = self.args.walk();
         self.args
             .named_children(&mut cursor)
-            .filter(|n| !matches!(n.kind(), "keyword_argument" | "list_splat" | "dictionary_splat" | "comment"))
+            .filter(|n| {
+                !matches!(
+                    n.kind(),
+                    "keyword_argument" | "list_splat" | "dictionary_splat" | "comment"
+                )
+            })
             .collect()
     }
 
@@ -116,7 +121,14 @@ pub fn calls<'t>(tree: &'t Tree, src: &str, imports: &Imports) -> Vec<(String, C
         if !is_dotted_name(text) {
             return;
         }
-        out.push((imports.resolve(text), Call { node: call, callee, args }));
+        out.push((
+            imports.resolve(text),
+            Call {
+                node: call,
+                callee,
+                args,
+            },
+        ));
     });
     out
 }
@@ -141,10 +153,17 @@ mod tests {
         let src = "import logging.handlers\nimport numpy as np\nfrom logging import handlers as h, FileHandler\nh.RotatingFileHandler('x')\nFileHandler('y')\nnp.zeros(3)\n";
         let tree = treesitter::parse(Lang::Python, src).unwrap();
         let imports = Imports::collect(&tree, src);
-        let names: Vec<String> = calls(&tree, src, &imports).into_iter().map(|(n, _)| n).collect();
+        let names: Vec<String> = calls(&tree, src, &imports)
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
         assert_eq!(
             names,
-            ["logging.handlers.RotatingFileHandler", "logging.FileHandler", "numpy.zeros"]
+            [
+                "logging.handlers.RotatingFileHandler",
+                "logging.FileHandler",
+                "numpy.zeros"
+            ]
         );
     }
 }

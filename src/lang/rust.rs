@@ -23,7 +23,9 @@ impl Uses {
     }
 
     pub fn resolve_segments(&self, segs: &[String]) -> String {
-        let Some(first) = segs.first() else { return String::new() };
+        let Some(first) = segs.first() else {
+            return String::new();
+        };
         let head = match first.as_str() {
             "crate" | "self" | "super" => return segs.join("::"),
             f => self.names.get(f).cloned().unwrap_or_else(|| f.to_owned()),
@@ -68,7 +70,12 @@ fn walk_tree(tree: &syn::UseTree, prefix: &mut Vec<String>, out: &mut HashMap<St
                     out.insert(last.clone(), prefix.join("::"));
                 }
             } else {
-                let full = prefix.iter().cloned().chain([name.clone()]).collect::<Vec<_>>().join("::");
+                let full = prefix
+                    .iter()
+                    .cloned()
+                    .chain([name.clone()])
+                    .collect::<Vec<_>>()
+                    .join("::");
                 out.insert(name, full);
             }
         }

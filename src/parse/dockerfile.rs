@@ -109,7 +109,8 @@ impl Instruction {
     pub fn rest_span(&self) -> Span {
         let text = &self.args.text;
         let trimmed = text.trim_end();
-        self.args.file_span(self.rest_start, trimmed.len().max(self.rest_start))
+        self.args
+            .file_span(self.rest_start, trimmed.len().max(self.rest_start))
     }
 
     /// `KEY=VALUE` pairs of `ENV`/`ARG`/`LABEL` (and the legacy `ENV KEY VALUE`).
@@ -136,7 +137,8 @@ impl Instruction {
         for w in &self.words {
             match w.text.split_once('=') {
                 Some((k, v)) => {
-                    let key_span = Span::new(w.span.start, (w.span.start + k.len()).min(w.span.end));
+                    let key_span =
+                        Span::new(w.span.start, (w.span.start + k.len()).min(w.span.end));
                     let mut value_start = (key_span.end + 1).min(w.span.end);
                     let mut value_end = w.span.end;
                     // The raw value may be quoted; point inside the quotes.
@@ -228,8 +230,12 @@ impl<'t> Reader<'t> {
         let mut i = 0;
         while i < self.lines.len() {
             let line = self.line(i).trim();
-            let Some(body) = line.strip_prefix('#') else { break };
-            let Some((name, value)) = body.split_once('=') else { break };
+            let Some(body) = line.strip_prefix('#') else {
+                break;
+            };
+            let Some((name, value)) = body.split_once('=') else {
+                break;
+            };
             let name = name.trim().to_ascii_lowercase();
             if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric()) {
                 break;
@@ -249,10 +255,15 @@ impl<'t> Reader<'t> {
     /// Whether a line's content ends with the escape character (continuation).
     fn continues(&self, content: &str) -> Option<usize> {
         let t = content.trim_end_matches([' ', '\t']);
-        t.ends_with(self.escape).then(|| t.len() - self.escape.len_utf8())
+        t.ends_with(self.escape)
+            .then(|| t.len() - self.escape.len_utf8())
     }
 
-    fn read_instruction(&self, first: usize, errors: &mut Vec<(Span, String)>) -> (Option<Instruction>, usize) {
+    fn read_instruction(
+        &self,
+        first: usize,
+        errors: &mut Vec<(Span, String)>,
+    ) -> (Option<Instruction>, usize) {
         let line = self.line(first);
         let base = self.lines[first].start;
         let indent = line.len() - line.trim_start().len();
@@ -298,7 +309,10 @@ impl<'t> Reader<'t> {
         }
         let keyword = keyword_text.to_ascii_uppercase();
         if !keyword.chars().all(|c| c.is_ascii_alphabetic()) {
-            errors.push((keyword_span, format!("unknown instruction `{keyword_text}`")));
+            errors.push((
+                keyword_span,
+                format!("unknown instruction `{keyword_text}`"),
+            ));
             return (None, i);
         }
         // Heredocs (`<<EOF`, `<<-EOF`, `<<"EOF"`) follow the instruction line.
@@ -410,7 +424,10 @@ fn read_flags(args: &Logical, escape: char) -> (Vec<Flag>, usize) {
 fn split_words(args: &Logical, from: usize, escape: char) -> Vec<Word> {
     let mut words = Vec::new();
     let text = &args.text;
-    let mut chars = text[from..].char_indices().map(|(i, c)| (i + from, c)).peekable();
+    let mut chars = text[from..]
+        .char_indices()
+        .map(|(i, c)| (i + from, c))
+        .peekable();
     while let Some(&(start, c)) = chars.peek() {
         if c.is_whitespace() {
             chars.next();
@@ -603,7 +620,10 @@ mod tests {
         assert_eq!(df.instructions.len(), 2);
         let from = &df.instructions[0];
         assert_eq!(from.keyword, "FROM");
-        assert_eq!(from.flag("platform").unwrap().value.as_deref(), Some("$BUILDPLATFORM"));
+        assert_eq!(
+            from.flag("platform").unwrap().value.as_deref(),
+            Some("$BUILDPLATFORM")
+        );
         let words: Vec<_> = from.words.iter().map(|w| w.text.as_str()).collect();
         assert_eq!(words, ["golang:1.22", "AS", "build"]);
         assert_eq!(text_at(src, from.words[0].span), "golang:1.22");
@@ -616,7 +636,8 @@ mod tests {
 
     #[test]
     fn escape_directive_and_crlf() {
-        let src = "# escape=`\r\nFROM mcr.microsoft.com/windows:ltsc2022\r\nRUN dir `\r\n  c:\\\r\n";
+        let src =
+            "# escape=`\r\nFROM mcr.microsoft.com/windows:ltsc2022\r\nRUN dir `\r\n  c:\\\r\n";
         let df = parse(src);
         assert_eq!(df.escape, '`');
         let run = &df.instructions[1];
@@ -659,15 +680,33 @@ mod tests {
         let mut vars = Vars::new();
         vars.insert("TAG".into(), Some("3.12".into()));
         vars.insert("EMPTY".into(), None);
-        assert_eq!(substitute("python:${TAG}", &vars), ("python:3.12".into(), false));
-        assert_eq!(substitute("python:$TAG-slim", &vars), ("python:3.12-slim".into(), false));
-        assert_eq!(substitute("${EMPTY:-alpine}", &vars), ("alpine".into(), false));
-        assert_eq!(substitute("$NOPE", &vars).1, true);
+        assert_eq!(
+            substitute("python:${TAG}", &vars),
+            ("python:3.12".into(), false)
+        );
+        assert_eq!(
+            substitute("python:$TAG-slim", &vars),
+            ("python:3.12-slim".into(), false)
+        );
+        assert_eq!(
+            substitute("${EMPTY:-alpine}", &vars),
+            ("alpine".into(), false)
+        );
+        assert!(substitute("$NOPE", &vars).1);
     }
 
     #[test]
     fn never_panics_on_odd_input() {
-        for src in ["RUN \\", "FROM", "\\\n\\\n", "RUN <<", "CMD [\"a\\", "ÄÖ \\\n#x\n", "RUN a`\n", "CMD [\"\\u12\"]"] {
+        for src in [
+            "RUN \\",
+            "FROM",
+            "\\\n\\\n",
+            "RUN <<",
+            "CMD [\"a\\",
+            "ÄÖ \\\n#x\n",
+            "RUN a`\n",
+            "CMD [\"\\u12\"]",
+        ] {
             let _ = parse(src);
         }
     }

@@ -3,7 +3,9 @@
 
 use std::cell::RefCell;
 use std::sync::OnceLock;
-use tree_sitter::{Language, Node, Parser, Query, QueryCursor, QueryMatch, StreamingIterator, Tree};
+use tree_sitter::{
+    Language, Node, Parser, Query, QueryCursor, QueryMatch, StreamingIterator, Tree,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lang {
@@ -88,7 +90,13 @@ impl LazyQuery {
     }
 
     /// Runs `f` on every match of this query in `tree`.
-    pub fn for_each<'t>(&self, lang: Lang, tree: &'t Tree, text: &str, mut f: impl FnMut(&Query, &QueryMatch<'_, 't>)) {
+    pub fn for_each<'t>(
+        &self,
+        lang: Lang,
+        tree: &'t Tree,
+        text: &str,
+        mut f: impl FnMut(&Query, &QueryMatch<'_, 't>),
+    ) {
         let Some(query) = self.get(lang) else { return };
         let mut cursor = QueryCursor::new();
         let mut matches = cursor.matches(query, tree.root_node(), text.as_bytes());
@@ -193,5 +201,8 @@ fn unescape(esc: &str) -> String {
 
 /// True when `node` is a literal string (or string-like template without substitutions).
 pub fn is_string(node: Node<'_>) -> bool {
-    matches!(node.kind(), "string" | "template_string" | "concatenated_string")
+    matches!(
+        node.kind(),
+        "string" | "template_string" | "concatenated_string"
+    )
 }

@@ -33,7 +33,9 @@ pub fn write(scan: &Scan, out: &mut dyn Write) -> io::Result<()> {
 
 /// Escaping defined by the Actions toolkit (`@actions/core` command.ts).
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 fn escape_property(s: &str) -> String {

@@ -22,7 +22,12 @@ pub struct ReportOptions {
     pub quiet: bool,
 }
 
-pub fn write(format: Format, scan: &Scan, opts: &ReportOptions, out: &mut dyn Write) -> io::Result<()> {
+pub fn write(
+    format: Format,
+    scan: &Scan,
+    opts: &ReportOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     match format {
         Format::Text => text::write(scan, opts, out),
         Format::Json => json::write(scan, out),

@@ -26,12 +26,18 @@ fn descriptor(meta: &RuleMeta) -> sarif::ReportingDescriptor {
     let mut tags = vec![format!(
         "twelve-factor/{}-{}",
         catalog::factor_roman(meta.factor),
-        catalog::factor_name(meta.factor).to_lowercase().replace([' ', ',', '/'], "-").replace("--", "-")
+        catalog::factor_name(meta.factor)
+            .to_lowercase()
+            .replace([' ', ',', '/'], "-")
+            .replace("--", "-")
     )];
     tags.extend(meta.tags.iter().cloned());
     let mut props = BTreeMap::new();
     if let Some(s) = meta.security_severity {
-        props.insert("security-severity".to_owned(), Value::String(format!("{s:.1}")));
+        props.insert(
+            "security-severity".to_owned(),
+            Value::String(format!("{s:.1}")),
+        );
         if !tags.iter().any(|t| t == "security") {
             tags.push("security".to_owned());
         }
@@ -43,7 +49,13 @@ fn descriptor(meta: &RuleMeta) -> sarif::ReportingDescriptor {
         .id(meta.id.clone())
         .name(meta.id.clone())
         .short_description(text(meta.summary.clone()))
-        .full_description(text(meta.docs.what.split_whitespace().collect::<Vec<_>>().join(" ")))
+        .full_description(text(
+            meta.docs
+                .what
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" "),
+        ))
         .help(
             sarif::MultiformatMessageString::builder()
                 .text(meta.text())
@@ -82,23 +94,27 @@ fn result(f: &Finding, rule_index: usize) -> sarif::Result {
         ]
     });
     let location = vec![sarif::Location {
-            physical_location: Some(sarif::PhysicalLocation {
-                artifact_location: Some(sarif::ArtifactLocation {
-                    uri: Some(uri_escape(&f.path)),
-                    uri_base_id: Some("%SRCROOT%".to_owned()),
-                    ..Default::default()
-                }),
-                region: Some(sarif::Region {
-                    start_line: Some(i64::from(f.start.line)),
-                    start_column: Some(i64::from(f.start.col)),
-                    end_line: Some(i64::from(f.end.line)),
-                    end_column: Some(i64::from(f.end.col.max(f.start.col + u32::from(f.end.line == f.start.line)))),
-                    ..Default::default()
-                }),
+        physical_location: Some(sarif::PhysicalLocation {
+            artifact_location: Some(sarif::ArtifactLocation {
+                uri: Some(uri_escape(&f.path)),
+                uri_base_id: Some("%SRCROOT%".to_owned()),
+                ..Default::default()
+            }),
+            region: Some(sarif::Region {
+                start_line: Some(i64::from(f.start.line)),
+                start_column: Some(i64::from(f.start.col)),
+                end_line: Some(i64::from(f.end.line)),
+                end_column: Some(i64::from(
+                    f.end
+                        .col
+                        .max(f.start.col + u32::from(f.end.line == f.start.line)),
+                )),
                 ..Default::default()
             }),
             ..Default::default()
-        }];
+        }),
+        ..Default::default()
+    }];
     let result = sarif::Result::builder()
         .rule_id(f.rule.to_owned())
         .rule_index(rule_index as i64)
@@ -171,7 +187,9 @@ pub fn build(scan: &Scan) -> sarif::Sarif {
         .information_uri("https://github.com/dozen-lint/dozen")
         .rules(descriptors)
         .build();
-    let invocation = sarif::Invocation::builder().execution_successful(true).build();
+    let invocation = sarif::Invocation::builder()
+        .execution_successful(true)
+        .build();
     let invocation = sarif::Invocation {
         tool_execution_notifications: (!notifications.is_empty()).then_some(notifications),
         ..invocation

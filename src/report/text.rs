@@ -59,7 +59,11 @@ pub fn write(scan: &Scan, opts: &ReportOptions, out: &mut dyn Write) -> io::Resu
                 if fs.notes == 1 { "" } else { "s" }
             )
         };
-        writeln!(out, "  {:<5} {:<20} {:<12} {}", fs.roman, fs.name, status, counts)?;
+        writeln!(
+            out,
+            "  {:<5} {:<20} {:<12} {}",
+            fs.roman, fs.name, status, counts
+        )?;
     }
     let total = s.errors + s.warnings + s.notes;
     let mut line = if total == 0 {
@@ -109,7 +113,12 @@ fn write_finding(f: &Finding, style: &Style, out: &mut dyn Write) -> io::Result<
             "^".repeat((end - start).max(1) as usize)
         );
         writeln!(out, "{pad} {bar}")?;
-        writeln!(out, "{} {bar} {}", style.paint("34", &f.start.line.to_string()), line)?;
+        writeln!(
+            out,
+            "{} {bar} {}",
+            style.paint("34", &f.start.line.to_string()),
+            line
+        )?;
         writeln!(out, "{pad} {bar} {}", style.paint("1;31", &caret))?;
     }
     if let Some(fix) = &f.fix {

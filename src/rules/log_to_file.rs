@@ -4,7 +4,7 @@ use super::Rule;
 use crate::classify::FileKind;
 use crate::context::{Cx, Report};
 use crate::lang::{js, python, rust::Uses};
-use crate::parse::treesitter::{self, LazyQuery, Lang};
+use crate::parse::treesitter::{self, Lang, LazyQuery};
 use syn::visit::Visit;
 use tree_sitter::Node;
 
@@ -61,9 +61,11 @@ const PY_FILE_HANDLERS: &[&str] = &[
     "logging.handlers.WatchedFileHandler",
 ];
 
-static PY_DICT_CLASS: LazyQuery = LazyQuery::new(r#"(pair key: (string) @key value: (string) @value)"#);
-static PY_MODULE_ASSIGN: LazyQuery =
-    LazyQuery::new(r#"(module (expression_statement (assignment left: (identifier) @name right: (_) @value)))"#);
+static PY_DICT_CLASS: LazyQuery =
+    LazyQuery::new(r#"(pair key: (string) @key value: (string) @value)"#);
+static PY_MODULE_ASSIGN: LazyQuery = LazyQuery::new(
+    r#"(module (expression_statement (assignment left: (identifier) @name right: (_) @value)))"#,
+);
 
 fn python_rule(cx: &Cx, out: &mut Report) {
     let Some(tree) = cx.tree() else { return };
@@ -76,7 +78,9 @@ fn python_rule(cx: &Cx, out: &mut Report) {
                 treesitter::span(call.node),
                 format!("`{short}` writes the log stream to a file; log to stdout instead"),
             )
-            .fix(format!("use `logging.StreamHandler(sys.stdout)` instead of `{short}`: {STDOUT_FIX}"));
+            .fix(format!(
+                "use `logging.StreamHandler(sys.stdout)` instead of `{short}`: {STDOUT_FIX}"
+            ));
         } else if name == "logging.basicConfig" {
             if let Some((kw, value)) = call.keyword("filename", src) {
                 if treesitter::text(value, src) != "None" {
@@ -119,7 +123,10 @@ fn python_rule(cx: &Cx, out: &mut Report) {
     });
     if is_gunicorn_config(&cx.file.rel_path) {
         PY_MODULE_ASSIGN.for_each(Lang::Python, tree, src, |q, m| {
-            let (Some(name), Some(value)) = (treesitter::capture(q, m, "name"), treesitter::capture(q, m, "value")) else {
+            let (Some(name), Some(value)) = (
+                treesitter::capture(q, m, "name"),
+                treesitter::capture(q, m, "value"),
+            ) else {
                 return;
             };
             let name = treesitter::text(name, src);
@@ -132,7 +139,9 @@ fn python_rule(cx: &Cx, out: &mut Report) {
                         treesitter::span(value),
                         format!("gunicorn `{name}` writes to the file `{v}`"),
                     )
-                    .fix(format!("set `{name} = \"-\"` so gunicorn logs to stdout/stderr"));
+                    .fix(format!(
+                        "set `{name} = \"-\"` so gunicorn logs to stdout/stderr"
+                    ));
                 }
                 _ => {}
             }
@@ -153,7 +162,9 @@ fn is_python_path(node: Node<'_>, src: &str) -> bool {
             let t = treesitter::text(f, src);
             t == "Path" || t.ends_with(".Path") || t == "os.path.join"
         }),
-        "binary_operator" => node.child_by_field_name("left").is_some_and(|l| is_python_path(l, src)),
+        "binary_operator" => node
+            .child_by_field_name("left")
+            .is_some_and(|l| is_python_path(l, src)),
         _ => false,
     }
 }
@@ -161,7 +172,9 @@ fn is_python_path(node: Node<'_>, src: &str) -> bool {
 // ---------------------------------------------------------------- JavaScript / TypeScript
 
 fn js_rule(cx: &Cx, out: &mut Report) {
-    let (Some(tree), Some(lang)) = (cx.tree(), cx.lang()) else { return };
+    let (Some(tree), Some(lang)) = (cx.tree(), cx.lang()) else {
+        return;
+    };
     let src = cx.text();
     let imports = js::Imports::collect(lang, tree, src);
     let calls = js::calls(lang, tree, src, &imports);
@@ -180,18 +193,30 @@ fn js_rule(cx: &Cx, out: &mut Report) {
         let args = call.arguments();
         let first = args.first().copied();
         match name.as_str() {
-            "winston.transports.File" | "winston.transports.DailyRotateFile" | "winston-daily-rotate-file" => {
+            "winston.transports.File"
+            | "winston.transports.DailyRotateFile"
+            | "winston-daily-rotate-file" => {
                 out.add(
                     treesitter::span(call.node),
-                    format!("winston transport `{}` writes the log stream to a file", treesitter::text(call.callee, src)),
+                    format!(
+                        "winston transport `{}` writes the log stream to a file",
+                        treesitter::text(call.callee, src)
+                    ),
                 )
-                .fix(format!("use `new winston.transports.Console()`: {STDOUT_FIX}"));
+                .fix(format!(
+                    "use `new winston.transports.Console()`: {STDOUT_FIX}"
+                ));
             }
-            "pino.destination" | "pino.default.destination" => {
-                if first.is_some_and(|a| js_names_file(a, src)) {
-                    out.add(treesitter::span(call.node), "`pino.destination(<path>)` writes the log stream to a file")
-                        .fix(format!("use `pino()` or `pino.destination(1)` (stdout): {STDOUT_FIX}"));
-                }
+            "pino.destination" | "pino.default.destination"
+                if first.is_some_and(|a| js_names_file(a, src)) =>
+            {
+                out.add(
+                    treesitter::span(call.node),
+                    "`pino.destination(<path>)` writes the log stream to a file",
+                )
+                .fix(format!(
+                    "use `pino()` or `pino.destination(1)` (stdout): {STDOUT_FIX}"
+                ));
             }
             "fs.createWriteStream" | "node:fs.createWriteStream" => {
                 let assigned_to = call
@@ -203,8 +228,13 @@ fn js_rule(cx: &Cx, out: &mut Report) {
                 let into_logger = has_logger_ancestor(call.node, src, &imports)
                     || assigned_to.is_some_and(|v| morgan_streams.contains(&v));
                 if into_logger {
-                    out.add(treesitter::span(call.node), "`fs.createWriteStream` is used as a log stream, writing logs to a file")
-                        .fix(format!("let the logger write to `process.stdout`: {STDOUT_FIX}"));
+                    out.add(
+                        treesitter::span(call.node),
+                        "`fs.createWriteStream` is used as a log stream, writing logs to a file",
+                    )
+                    .fix(format!(
+                        "let the logger write to `process.stdout`: {STDOUT_FIX}"
+                    ));
                 }
             }
             _ => {}
@@ -231,16 +261,22 @@ fn config_objects(node: Node<'_>, src: &str, lib: &str, out: &mut Report) {
             match lib {
                 "bunyan" => {
                     if let Some((pair, _)) = js::property(n, "path", src) {
-                        out.add(treesitter::span(pair), "bunyan stream with `path` writes the log stream to a file")
-                            .fix(format!("use `{{ stream: process.stdout }}`: {STDOUT_FIX}"));
+                        out.add(
+                            treesitter::span(pair),
+                            "bunyan stream with `path` writes the log stream to a file",
+                        )
+                        .fix(format!("use `{{ stream: process.stdout }}`: {STDOUT_FIX}"));
                     }
                 }
                 "log4js" => {
                     if let Some((pair, v)) = js::property(n, "type", src) {
                         let t = treesitter::string_value(v, src).unwrap_or_default();
                         if matches!(t.as_str(), "file" | "dateFile" | "fileSync") {
-                            out.add(treesitter::span(pair), format!("log4js `{t}` appender writes the log stream to a file"))
-                                .fix(format!("use `{{ type: \"stdout\" }}`: {STDOUT_FIX}"));
+                            out.add(
+                                treesitter::span(pair),
+                                format!("log4js `{t}` appender writes the log stream to a file"),
+                            )
+                            .fix(format!("use `{{ type: \"stdout\" }}`: {STDOUT_FIX}"));
                         }
                     }
                 }
@@ -251,8 +287,11 @@ fn config_objects(node: Node<'_>, src: &str, lib: &str, out: &mut Report) {
                                 .and_then(|(_, o)| js::property(o, "destination", src))
                                 .map(|(_, d)| d);
                             if dest.is_some_and(|d| js_names_file(d, src)) {
-                                out.add(treesitter::span(pair), "pino `pino/file` target writes the log stream to a file")
-                                    .fix(format!("use destination `1` (stdout): {STDOUT_FIX}"));
+                                out.add(
+                                    treesitter::span(pair),
+                                    "pino `pino/file` target writes the log stream to a file",
+                                )
+                                .fix(format!("use destination `1` (stdout): {STDOUT_FIX}"));
                             }
                         }
                     }
@@ -271,8 +310,11 @@ fn config_objects(node: Node<'_>, src: &str, lib: &str, out: &mut Report) {
 fn js_names_file(node: Node<'_>, src: &str) -> bool {
     match treesitter::string_value(node, src) {
         Some(v) => !matches!(v.as_str(), "" | "1" | "2" | "/dev/stdout" | "/dev/stderr"),
-        None => matches!(node.kind(), "template_string" | "binary_expression")
-            || (node.kind() == "call_expression" && treesitter::text(node, src).starts_with("path.")),
+        None => {
+            matches!(node.kind(), "template_string" | "binary_expression")
+                || (node.kind() == "call_expression"
+                    && treesitter::text(node, src).starts_with("path."))
+        }
     }
 }
 
@@ -307,7 +349,11 @@ fn has_logger_ancestor(node: Node<'_>, src: &str, imports: &js::Imports) -> bool
 fn rust_rule(cx: &Cx, out: &mut Report) {
     let Some(file) = cx.rust() else { return };
     let uses = Uses::collect(file);
-    let mut v = RustVisitor { cx, out, uses: &uses };
+    let mut v = RustVisitor {
+        cx,
+        out,
+        uses: &uses,
+    };
     v.visit_file(file);
 }
 
@@ -321,8 +367,15 @@ fn rust_file_sink(path: &str) -> Option<&'static str> {
     let p = path.strip_prefix("::").unwrap_or(path);
     if let Some(f) = p.strip_prefix("tracing_appender::rolling::") {
         return match f {
-            "daily" | "hourly" | "minutely" | "never" | "RollingFileAppender::new" | "RollingFileAppender::builder"
-            | "Builder::new" => Some("tracing_appender::rolling writes the log stream to rotating files"),
+            "daily"
+            | "hourly"
+            | "minutely"
+            | "never"
+            | "RollingFileAppender::new"
+            | "RollingFileAppender::builder"
+            | "Builder::new" => {
+                Some("tracing_appender::rolling writes the log stream to rotating files")
+            }
             _ => None,
         };
     }
@@ -355,7 +408,9 @@ impl<'ast> Visit<'ast> for RustVisitor<'_, '_> {
                 if to_file {
                     self.out
                         .add(self.cx.syn_span(syn::spanned::Spanned::span(call)), msg)
-                        .fix(format!("use `tracing_subscriber::fmt()` (stdout) or `env_logger`: {STDOUT_FIX}"));
+                        .fix(format!(
+                            "use `tracing_subscriber::fmt()` (stdout) or `env_logger`: {STDOUT_FIX}"
+                        ));
                 }
             }
         }
@@ -364,9 +419,16 @@ impl<'ast> Visit<'ast> for RustVisitor<'_, '_> {
 
     fn visit_expr_method_call(&mut self, call: &'ast syn::ExprMethodCall) {
         if call.method == "log_to_file" && self.cx.text().contains("flexi_logger") {
-            let span = call.method.span().join(call.paren_token.span.close()).unwrap_or(call.method.span());
+            let span = call
+                .method
+                .span()
+                .join(call.paren_token.span.close())
+                .unwrap_or(call.method.span());
             self.out
-                .add(self.cx.syn_span(span), "flexi_logger `log_to_file` writes the log stream to a file")
+                .add(
+                    self.cx.syn_span(span),
+                    "flexi_logger `log_to_file` writes the log stream to a file",
+                )
                 .fix(format!("use `.log_to_stdout()`: {STDOUT_FIX}"));
         }
         syn::visit::visit_expr_method_call(self, call);

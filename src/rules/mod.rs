@@ -26,7 +26,10 @@ pub const PARSE_ERROR: &str = "parse-error";
 pub const INVALID_SUPPRESSION: &str = "invalid-suppression";
 const ENGINE_RULES: [(&str, &str); 2] = [
     (PARSE_ERROR, include_str!("../../rules/parse-error.toml")),
-    (INVALID_SUPPRESSION, include_str!("../../rules/invalid-suppression.toml")),
+    (
+        INVALID_SUPPRESSION,
+        include_str!("../../rules/invalid-suppression.toml"),
+    ),
 ];
 
 pub static RULES: &[&Rule] = &[&log_to_file::RULE, &unpinned_image::RULE];
@@ -87,13 +90,14 @@ mod tests {
 
     #[test]
     fn registry_matches_rule_files() {
-        let mut files: Vec<String> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/rules"))
-            .unwrap()
-            .filter_map(|e| {
-                let name = e.ok()?.file_name().into_string().ok()?;
-                name.strip_suffix(".toml").map(str::to_owned)
-            })
-            .collect();
+        let mut files: Vec<String> =
+            std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/rules"))
+                .unwrap()
+                .filter_map(|e| {
+                    let name = e.ok()?.file_name().into_string().ok()?;
+                    name.strip_suffix(".toml").map(str::to_owned)
+                })
+                .collect();
         files.sort();
         let mut ids: Vec<String> = catalog().iter().map(|(id, _)| id.to_string()).collect();
         ids.sort();
@@ -101,7 +105,10 @@ mod tests {
         for (id, meta) in catalog() {
             assert_eq!(*id, meta.id, "rules/{id}.toml has id {}", meta.id);
             assert!(meta.factor <= 12);
-            assert!(!meta.summary.contains('\n'), "{id}: summary must be one line");
+            assert!(
+                !meta.summary.contains('\n'),
+                "{id}: summary must be one line"
+            );
             for (part, text) in [
                 ("what", &meta.docs.what),
                 ("why", &meta.docs.why),
@@ -111,7 +118,10 @@ mod tests {
                 assert!(!text.trim().is_empty(), "{id}: docs.{part} is empty");
             }
             if let Some(s) = meta.security_severity {
-                assert!((0.1..=10.0).contains(&s), "{id}: security-severity out of range");
+                assert!(
+                    (0.1..=10.0).contains(&s),
+                    "{id}: security-severity out of range"
+                );
             }
         }
         let mut seen = std::collections::HashSet::new();
@@ -120,7 +130,11 @@ mod tests {
             assert!(!r.kinds.is_empty(), "{} reads no file kind", r.id);
             let module = r.id.replace('-', "_");
             let path = format!("{}/src/rules/{module}.rs", env!("CARGO_MANIFEST_DIR"));
-            assert!(std::path::Path::new(&path).exists(), "{} should live in {path}", r.id);
+            assert!(
+                std::path::Path::new(&path).exists(),
+                "{} should live in {path}",
+                r.id
+            );
         }
     }
 
@@ -130,7 +144,9 @@ mod tests {
             let dir = format!("{}/fixtures/{id}", env!("CARGO_MANIFEST_DIR"));
             for side in ["positive", "negative"] {
                 let p = std::path::Path::new(&dir).join(side);
-                let has_files = std::fs::read_dir(&p).map(|mut d| d.next().is_some()).unwrap_or(false);
+                let has_files = std::fs::read_dir(&p)
+                    .map(|mut d| d.next().is_some())
+                    .unwrap_or(false);
                 assert!(has_files, "{id} needs fixtures in {}", p.display());
             }
         }

@@ -37,7 +37,9 @@ fn check_dockerfile(cx: &Cx, out: &mut Report) {
             }
             "FROM" => {
                 seen_from = true;
-                let Some(image) = instr.words.first() else { continue };
+                let Some(image) = instr.words.first() else {
+                    continue;
+                };
                 let (resolved, unknown) = dockerfile::substitute(&image.text, &global);
                 let lower = resolved.to_ascii_lowercase();
                 // `FROM build` after `FROM … AS build` names a stage, not an image.
@@ -92,7 +94,11 @@ pub fn judge(cx: &Cx, out: &mut Report, reference: &str, unknown: bool, span: Sp
     }
     match r.tag {
         None | Some("latest") => {
-            let what = if r.tag.is_none() { "has no tag" } else { "uses the `latest` tag" };
+            let what = if r.tag.is_none() {
+                "has no tag"
+            } else {
+                "uses the `latest` tag"
+            };
             out.add(
                 span,
                 format!("image {shown} {what}: it resolves to whatever was pushed last; pin it to a digest"),
@@ -112,7 +118,10 @@ pub fn judge(cx: &Cx, out: &mut Report, reference: &str, unknown: bool, span: Sp
             let tag_note = if tag.contains('$') {
                 String::new()
             } else {
-                format!(" (keep the tag for readers: `{}:{tag}@sha256:<digest>`)", r.name)
+                format!(
+                    " (keep the tag for readers: `{}:{tag}@sha256:<digest>`)",
+                    r.name
+                )
             };
             out.add(
                 span,
