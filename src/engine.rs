@@ -147,12 +147,26 @@ fn check_target(t: &Target, root: &Path, config: &Config) -> FileOutcome {
     drop(bytes);
     let cx = Cx::new(&file, &t.abs, root, config);
     let mut raw: Vec<RawFinding> = Vec::new();
+    // Secret values found in this file: masked in the snippet of *every* finding on their
+    // line, whichever rule reports it. The secret rule runs for its redactions even when
+    // it is configured off (its findings are then dropped).
+    let mut redactions: Vec<Span> = Vec::new();
     for rule in applicable_rules(&file) {
-        if matches!(config.level(rule.id, &file.rel_path), Some(Level::Off)) {
+        let off = matches!(config.level(rule.id, &file.rel_path), Some(Level::Off));
+        if off && rule.id != rules::HARDCODED_SECRET {
             continue;
         }
         let mut report = Report::new(rule.id);
         (rule.check)(&cx, &mut report);
+        redactions.extend(
+            report
+                .findings
+                .iter()
+                .flat_map(|f| f.redact.iter().copied()),
+        );
+        if off {
+            continue;
+        }
         raw.append(&mut report.findings);
         outcome.facts.append(&mut report.facts);
     }
@@ -175,10 +189,11 @@ fn check_target(t: &Target, root: &Path, config: &Config) -> FileOutcome {
     let suppressions = suppress::Suppressions::collect(&file);
     let mut findings = Vec::with_capacity(raw.len());
     let mut seen: HashSet<(&'static str, Span)> = HashSet::new();
-    for r in raw {
+    for mut r in raw {
         if !seen.insert((r.rule, r.span)) {
             continue; // the same rule never reports the same span twice
         }
+        r.redact.extend_from_slice(&redactions);
         let requires = r.requires_fact;
         if let Some(mut f) = finalize(&file, config, r) {
             if suppressions.covers(f.rule, f.start.line) {
@@ -288,8 +303,9 @@ fn finalize(file: &SourceFile, config: &Config, r: RawFinding) -> Option<Finding
     })
 }
 
-/// The finding's first line, with any secret value cut to its first four characters.
-/// Secrets are replaced by a same-length run of `•`-free text so columns stay aligned.
+/// The finding's first line, with any secret value cut to its first four characters and
+/// `…`. (The caret under a masked value keeps the value's true width: columns in every
+/// format are those of the file, never of the masked line.)
 fn redacted_line(file: &SourceFile, line: u32, redact: &[Span]) -> String {
     let line_start = file.lines.line_start(line);
     let text = file.line_text(line);

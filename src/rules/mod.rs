@@ -6,7 +6,9 @@ use crate::classify::FileKind;
 use crate::context::{Cx, Report};
 use std::sync::OnceLock;
 
+mod hardcoded_secret;
 mod log_to_file;
+pub mod secrets;
 mod unpinned_image;
 
 /// A rule: what it is called, which files it reads, which words must appear in a file
@@ -32,7 +34,14 @@ const ENGINE_RULES: [(&str, &str); 2] = [
     ),
 ];
 
-pub static RULES: &[&Rule] = &[&log_to_file::RULE, &unpinned_image::RULE];
+/// The rule whose redactions apply to every finding of a file (see `engine`).
+pub const HARDCODED_SECRET: &str = "hardcoded-secret";
+
+pub static RULES: &[&Rule] = &[
+    &log_to_file::RULE,
+    &unpinned_image::RULE,
+    &hardcoded_secret::RULE,
+];
 
 /// Metadata for every rule id, `parse-error` included, in registry order.
 pub fn catalog() -> &'static [(&'static str, RuleMeta)] {

@@ -1,0 +1,394 @@
+//! Key/value entries of configuration files, each with the byte span of its value:
+//! Dockerfile `ENV`/`ARG`, `.env` files, JSON (comments tolerated), TOML and INI.
+
+use crate::classify::FileKind;
+use crate::context::Cx;
+use crate::finding::Span;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// The innermost key (`password` for `db.password`; the array's key for its items).
+    pub key: String,
+    pub value: String,
+    /// The value's text inside any quotes.
+    pub span: Span,
+    /// The value refers to variables (`$VAR`, `${VAR}`) that are expanded at run time.
+    pub interpolated: bool,
+}
+
+/// The entries of a configuration-like file, or nothing for other kinds.
+pub fn entries(cx: &Cx) -> Vec<Entry> {
+    let text = cx.text();
+    match cx.kind() {
+        FileKind::Dockerfile => dockerfile(cx),
+        FileKind::DotEnv => dotenv(text),
+        FileKind::Json => json(text),
+        FileKind::Toml => toml(text),
+        FileKind::Ini => ini(text),
+        _ => Vec::new(),
+    }
+}
+
+fn has_variable(v: &str) -> bool {
+    let b = v.as_bytes();
+    b.iter().enumerate().any(|(i, &c)| {
+        c == b'$'
+            && b.get(i + 1)
+                .is_some_and(|&n| n == b'{' || n == b'_' || n.is_ascii_alphabetic())
+    })
+}
+
+/// `ENV KEY=value`, `ENV KEY value`, `ARG KEY=default`.
+fn dockerfile(cx: &Cx) -> Vec<Entry> {
+    let mut out = Vec::new();
+    for instr in &cx.dockerfile().instructions {
+        if !(instr.is("ENV") || instr.is("ARG")) {
+            continue;
+        }
+        for (k, v) in instr.key_values() {
+            let Some(v) = v else { continue };
+            out.push(Entry {
+                key: k.text,
+                interpolated: has_variable(&v.text),
+                value: v.text,
+                span: v.span,
+            });
+        }
+    }
+    out
+}
+
+pub fn dotenv(text: &str) -> Vec<Entry> {
+    crate::parse::dotenv::parse(text)
+        .into_iter()
+        .map(|e| Entry {
+            interpolated: has_variable(&e.value),
+            key: e.key,
+            value: e.value,
+            span: e.value_span,
+        })
+        .collect()
+}
+
+/// `key = value` / `key: value` lines; `[sections]` and `;`/`#` comments are skipped.
+pub fn ini(text: &str) -> Vec<Entry> {
+    let mut out = Vec::new();
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let start = offset;
+        offset += line.len();
+        let content = line.trim_end_matches(['\n', '\r']);
+        let t = content.trim_start();
+        if t.is_empty() || t.starts_with([';', '#', '[']) {
+            continue;
+        }
+        // Continuation lines of a multi-line value are indented.
+        if content.starts_with([' ', '\t']) {
+            continue;
+        }
+        let Some(sep) = content.find(['=', ':']) else {
+            continue;
+        };
+        let key = content[..sep].trim();
+        if key.is_empty() || key.contains(char::is_whitespace) && key.split_whitespace().count() > 3
+        {
+            continue;
+        }
+        let raw = &content[sep + 1..];
+        let lead = raw.len() - raw.trim_start().len();
+        let mut vstart = start + sep + 1 + lead;
+        let mut value = raw.trim();
+        if value.len() >= 2
+            && ((value.starts_with('"') && value.ends_with('"'))
+                || (value.starts_with('\'') && value.ends_with('\'')))
+        {
+            value = &value[1..value.len() - 1];
+            vstart += 1;
+        }
+        out.push(Entry {
+            key: key.to_owned(),
+            value: value.to_owned(),
+            span: Span::new(vstart, vstart + value.len()),
+            interpolated: has_variable(value) || value.contains("%("),
+        });
+    }
+    out
+}
+
+/// String values of a TOML document with their innermost keys.
+pub fn toml(text: &str) -> Vec<Entry> {
+    use toml::de::{DeTable, DeValue};
+    let (doc, _errors) = DeTable::parse_recoverable(text);
+    let mut out = Vec::new();
+    let mut work: Vec<(String, &toml::Spanned<DeValue<'_>>)> = doc
+        .get_ref()
+        .iter()
+        .map(|(k, v)| (k.get_ref().to_string(), v))
+        .collect();
+    let mut budget = 200_000usize;
+    while let Some((key, v)) = work.pop() {
+        budget = budget.saturating_sub(1);
+        if budget == 0 {
+            break;
+        }
+        match v.get_ref() {
+            DeValue::String(s) => {
+                let r = v.span();
+                let raw = text.get(r.clone()).unwrap_or("");
+                let q = if raw.starts_with("\"\"\"") || raw.starts_with("'''") {
+                    3
+                } else if raw.starts_with(['"', '\'']) {
+                    1
+                } else {
+                    0
+                };
+                let span = if raw.len() >= 2 * q {
+                    Span::new(r.start + q, r.end - q)
+                } else {
+                    Span::new(r.start, r.end)
+                };
+                out.push(Entry {
+                    key,
+                    value: s.to_string(),
+                    span,
+                    interpolated: has_variable(s),
+                });
+            }
+            DeValue::Array(items) => {
+                work.extend(items.iter().map(|item| (key.clone(), item)));
+            }
+            DeValue::Table(t) => {
+                work.extend(t.iter().map(|(k, v)| (k.get_ref().to_string(), v)));
+            }
+            _ => {}
+        }
+    }
+    out.sort_by_key(|e| e.span.start);
+    out
+}
+
+/// String values of a JSON document (JSONC comments and trailing commas tolerated) with
+/// their innermost keys. Never recurses; malformed input ends the scan quietly.
+pub fn json(text: &str) -> Vec<Entry> {
+    enum Frame {
+        Object {
+            key: Option<String>,
+            expect_key: bool,
+        },
+        Array {
+            key: Option<String>,
+        },
+    }
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut i = 0;
+    // The key a value about to start belongs to.
+    let current_key = |stack: &Vec<Frame>| -> Option<String> {
+        match stack.last() {
+            Some(Frame::Object { key, .. }) | Some(Frame::Array { key }) => key.clone(),
+            None => None,
+        }
+    };
+    while i < b.len() {
+        match b[i] {
+            b' ' | b'\t' | b'\r' | b'\n' => i += 1,
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                i = memchr::memchr(b'\n', &b[i..]).map_or(b.len(), |n| i + n);
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i = text[i + 2..].find("*/").map_or(b.len(), |n| i + 2 + n + 2);
+            }
+            b'{' | b'[' => {
+                if stack.len() > 512 {
+                    break;
+                }
+                let key = current_key(&stack);
+                stack.push(if b[i] == b'{' {
+                    Frame::Object {
+                        key: None,
+                        expect_key: true,
+                    }
+                } else {
+                    Frame::Array { key }
+                });
+                i += 1;
+            }
+            b'}' | b']' => {
+                stack.pop();
+                i += 1;
+            }
+            b',' => {
+                if let Some(Frame::Object { expect_key, key }) = stack.last_mut() {
+                    *expect_key = true;
+                    *key = None;
+                }
+                i += 1;
+            }
+            b':' => {
+                if let Some(Frame::Object { expect_key, .. }) = stack.last_mut() {
+                    *expect_key = false;
+                }
+                i += 1;
+            }
+            b'"' => {
+                let start = i + 1;
+                let mut j = start;
+                let mut value = String::new();
+                let mut closed = false;
+                while j < b.len() {
+                    match b[j] {
+                        b'"' => {
+                            closed = true;
+                            break;
+                        }
+                        b'\\' => {
+                            match b.get(j + 1) {
+                                Some(b'n') => value.push('\n'),
+                                Some(b't') => value.push('\t'),
+                                Some(b'r') => value.push('\r'),
+                                Some(b'u') => {
+                                    let c = text
+                                        .get(j + 2..j + 6)
+                                        .and_then(|h| u32::from_str_radix(h, 16).ok())
+                                        .and_then(char::from_u32)
+                                        .unwrap_or('\u{fffd}');
+                                    value.push(c);
+                                    j += 4;
+                                }
+                                Some(&c) if c.is_ascii() => value.push(c as char),
+                                _ => {}
+                            }
+                            j += 2;
+                        }
+                        b'\n' => break,
+                        _ => {
+                            let ch = text[j..].chars().next().unwrap_or('\u{fffd}');
+                            value.push(ch);
+                            j += ch.len_utf8();
+                        }
+                    }
+                }
+                if !closed {
+                    break;
+                }
+                let end = j.min(b.len());
+                i = end + 1;
+                match stack.last_mut() {
+                    Some(Frame::Object {
+                        key,
+                        expect_key: true,
+                    }) => *key = Some(value),
+                    Some(Frame::Object { key: Some(k), .. }) => out.push(Entry {
+                        key: k.clone(),
+                        interpolated: has_variable(&value),
+                        value,
+                        span: Span::new(start, end),
+                    }),
+                    Some(Frame::Array { key: Some(k) }) => out.push(Entry {
+                        key: k.clone(),
+                        interpolated: has_variable(&value),
+                        value,
+                        span: Span::new(start, end),
+                    }),
+                    _ => {}
+                }
+            }
+            _ => {
+                // Numbers, true/false/null and anything unexpected.
+                let c = text[i..].chars().next().map_or(1, char::len_utf8);
+                i += c;
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kv(entries: &[Entry], src: &str) -> Vec<(String, String)> {
+        entries
+            .iter()
+            .map(|e| {
+                assert_eq!(
+                    &src[e.span.start..e.span.end].replace("\\n", "\n"),
+                    &e.value,
+                    "span of {}",
+                    e.key
+                );
+                (e.key.clone(), e.value.clone())
+            })
+            .collect()
+    }
+
+    fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
+        p.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn json_entries() {
+        let src = r#"{
+  // comment
+  "db": {"password": "hunter2", "port": 5432, "hosts": ["a", "b"]},
+  "token": "t\n1", /* c */ "nested": [{"api_key": "k"}], "u": "é",
+}"#;
+        let got = kv(&json(src), src);
+        assert_eq!(
+            got,
+            pairs(&[
+                ("password", "hunter2"),
+                ("hosts", "a"),
+                ("hosts", "b"),
+                ("token", "t\n1"),
+                ("api_key", "k"),
+                ("u", "é")
+            ])
+        );
+        for bad in [
+            "{",
+            "\"",
+            "{\"a\":",
+            "[[[[",
+            "}}}",
+            "{\"a\": \"\\u12\"}",
+            "\"\\",
+        ] {
+            let _ = json(bad);
+        }
+    }
+
+    #[test]
+    fn toml_entries() {
+        let src = "title = 'x'\n[db]\npassword = \"hunter2\"\nport = 5432\nhosts = [\"a\"]\n[a.b]\ntoken = '''t'''\n";
+        let got = kv(&toml(src), src);
+        assert_eq!(
+            got,
+            pairs(&[
+                ("title", "x"),
+                ("password", "hunter2"),
+                ("hosts", "a"),
+                ("token", "t")
+            ])
+        );
+        let _ = toml("[[[\n= = =\n\"");
+    }
+
+    #[test]
+    fn ini_entries() {
+        let src = "[db]\npassword = hunter2\n; c\ntoken: \"abc\"\n  continued\nurl=%(base)s/x\n";
+        let e = ini(src);
+        assert_eq!(
+            kv(&e, src),
+            pairs(&[
+                ("password", "hunter2"),
+                ("token", "abc"),
+                ("url", "%(base)s/x")
+            ])
+        );
+        assert!(e[2].interpolated);
+    }
+}
