@@ -7,6 +7,7 @@ use crate::context::{Cx, Report};
 use std::sync::OnceLock;
 
 mod hardcoded_secret;
+mod hardcoded_service_url;
 mod log_to_file;
 pub mod secrets;
 mod unpinned_image;
@@ -41,6 +42,7 @@ pub static RULES: &[&Rule] = &[
     &log_to_file::RULE,
     &unpinned_image::RULE,
     &hardcoded_secret::RULE,
+    &hardcoded_service_url::RULE,
 ];
 
 /// Metadata for every rule id, `parse-error` included, in registry order.
