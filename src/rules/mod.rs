@@ -6,6 +6,7 @@ use crate::classify::FileKind;
 use crate::context::{Cx, Report};
 use std::sync::OnceLock;
 
+mod environment_branching;
 mod hardcoded_secret;
 mod hardcoded_service_url;
 mod log_to_file;
@@ -43,6 +44,7 @@ pub static RULES: &[&Rule] = &[
     &unpinned_image::RULE,
     &hardcoded_secret::RULE,
     &hardcoded_service_url::RULE,
+    &environment_branching::RULE,
 ];
 
 /// Metadata for every rule id, `parse-error` included, in registry order.
