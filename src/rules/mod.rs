@@ -6,6 +6,7 @@ use crate::classify::FileKind;
 use crate::context::{Cx, Report};
 use std::sync::OnceLock;
 
+mod config_in_image;
 mod environment_branching;
 mod hardcoded_secret;
 mod hardcoded_service_url;
@@ -45,6 +46,7 @@ pub static RULES: &[&Rule] = &[
     &hardcoded_secret::RULE,
     &hardcoded_service_url::RULE,
     &environment_branching::RULE,
+    &config_in_image::RULE,
 ];
 
 /// Metadata for every rule id, `parse-error` included, in registry order.
