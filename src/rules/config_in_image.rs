@@ -127,7 +127,7 @@ fn check(cx: &Cx, out: &mut Report) {
                 sensitive(base)
             };
             if let Some(kind) = by_name {
-                report_named(out, instr.keyword.as_str(), src, base, kind);
+                report_named(out, instr.keyword.as_str(), src, kind);
                 continue;
             }
             // A directory or a broad glob: look at what the build context holds.
@@ -144,7 +144,8 @@ fn check(cx: &Cx, out: &mut Report) {
     }
 }
 
-fn report_named(out: &mut Report, keyword: &str, src: &Word, base: &str, kind: Sensitive) {
+fn report_named(out: &mut Report, keyword: &str, src: &Word, kind: Sensitive) {
+    let ignore_entry = src.text.trim_start_matches("./").trim_start_matches('/');
     match kind {
         Sensitive::EnvFile => {
             out.add(
@@ -156,7 +157,7 @@ fn report_named(out: &mut Report, keyword: &str, src: &Word, base: &str, kind: S
             )
             .severity(Severity::Warning)
             .fix(format!(
-                "drop `{}` from the {keyword} and add `{base}` to `.dockerignore`; give the values to the container at run time (`docker run --env-file`, the orchestrator's config and secrets)",
+                "drop `{}` from the {keyword} and add `{ignore_entry}` to `.dockerignore`; give the values to the container at run time (`docker run --env-file`, the orchestrator's config and secrets)",
                 src.text
             ));
         }
@@ -170,7 +171,7 @@ fn report_named(out: &mut Report, keyword: &str, src: &Word, base: &str, kind: S
             )
             .severity(Severity::Error)
             .fix(format!(
-                "drop `{}` from the {keyword} and add `{base}` to `.dockerignore`; for build steps use a build secret (`RUN --mount=type=secret,id=…` or `--mount=type=ssh`), at run time mount it from the platform's secret store",
+                "drop `{}` from the {keyword} and add `{ignore_entry}` to `.dockerignore`; for build steps use a build secret (`RUN --mount=type=secret,id=…` or `--mount=type=ssh`), at run time mount it from the platform's secret store",
                 src.text
             ));
         }
