@@ -1,6 +1,7 @@
 //! The command line: parse arguments, run, map results to exit codes (0 clean, 1 findings,
 //! 2 usage or internal error). All work happens in the library.
 
+use crate::baseline::Baseline;
 use crate::config::Config;
 use crate::engine::{self, ScanOptions};
 use crate::finding::Severity;
@@ -8,7 +9,7 @@ use crate::output;
 use crate::report::{self, Format, ReportOptions};
 use crate::rules;
 use clap::{Parser, Subcommand, ValueEnum};
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -34,6 +35,12 @@ enum Command {
         /// Output format
         #[arg(long, value_enum, default_value_t = RulesFormat::Text)]
         format: RulesFormat,
+    },
+    /// Write a commented dozen.toml and print a pre-commit snippet
+    Init {
+        /// Directory to initialise
+        #[arg(default_value = ".")]
+        dir: PathBuf,
     },
     /// Print a rule's documentation
     Explain {
@@ -81,6 +88,15 @@ struct CheckArgs {
     /// When to use colour in text output
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     color: Color,
+    /// Report only findings that are not recorded in this baseline file
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Record the current findings in FILE (for adopting dozen on a legacy repository)
+    #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
+    write_baseline: Option<PathBuf>,
+    /// Report `dozen: ignore[…]` comments that silence nothing
+    #[arg(long)]
+    report_unused_suppressions: bool,
 }
 
 fn parse_severity(s: &str) -> Result<Severity, String> {
@@ -133,6 +149,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             output::write_stdout(text.as_bytes())?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Init { dir } => init(&dir),
         Command::Explain { rule } => match rules::find(&rule) {
             Some(meta) => {
                 output::write_stdout(meta.markdown().as_bytes())?;
@@ -184,7 +201,27 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         paths: &paths,
         config: &config,
         threads,
+        report_unused_suppressions: args.report_unused_suppressions,
     })?;
+    let mut scan = scan;
+    if let Some(path) = &args.write_baseline {
+        let baseline = Baseline::from_scan(&scan);
+        output::write_file(path, baseline.to_json().as_bytes())?;
+        eprintln!(
+            "dozen: recorded {} finding{} in {}",
+            baseline.findings.len(),
+            if baseline.findings.len() == 1 {
+                ""
+            } else {
+                "s"
+            },
+            path.display()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(path) = &args.baseline {
+        Baseline::load(path)?.apply(&mut scan);
+    }
     let color = match args.color {
         Color::Always => true,
         Color::Never => false,
@@ -262,7 +299,57 @@ fn rules_json() -> String {
     s
 }
 
-#[allow(dead_code)]
-fn flush_stdout() {
-    let _ = std::io::stdout().flush();
+const INIT_CONFIG: &str = r#"# dozen configuration. Every key is optional; these are the defaults.
+# Docs: `dozen explain RULE`, `dozen rules`.
+
+# Pinning policy: "standard", "strict" (hashes and digests everywhere, tag pins are
+# errors) or "scorecard" (OpenSSF Scorecard's Pinned-Dependencies verdicts).
+policy = "standard"
+
+# Container images: "digest" (default) or "tag" (accept tag-only pins).
+images = "digest"
+
+# Lowest severity that makes `dozen check` exit 1: "error", "warning" or "note".
+fail-on = "warning"
+
+# Globs, relative to this directory, that are never scanned.
+exclude = []
+
+# Per-rule levels: "off", "note", "warning" or "error".
+[rules]
+# "environment-branching" = "off"
+
+# Per-path settings; the last matching override wins.
+# [[overrides]]
+# paths = ["scripts/**"]
+# rules = { "unpinned-package-install" = "off" }
+"#;
+
+const PRE_COMMIT_SNIPPET: &str = "# .pre-commit-config.yaml
+repos:
+  - repo: https://github.com/dozen-lint/dozen
+    rev: <full commit SHA>  # frozen: v0.1.0
+    hooks:
+      - id: dozen
+";
+
+fn init(dir: &std::path::Path) -> Result<ExitCode, String> {
+    if !dir.is_dir() {
+        return Err(format!("not a directory: {}", dir.display()));
+    }
+    let path = dir.join("dozen.toml");
+    if path.exists() {
+        return Err(format!(
+            "{} already exists; not overwriting it",
+            path.display()
+        ));
+    }
+    std::fs::write(&path, INIT_CONFIG)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    let msg = format!(
+        "wrote {}\n\nTo run dozen before every commit, add this to .pre-commit-config.yaml:\n\n{PRE_COMMIT_SNIPPET}",
+        path.display()
+    );
+    output::write_stdout(msg.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
 }

@@ -21,6 +21,8 @@ pub struct ScanOptions<'a> {
     pub paths: &'a [PathBuf],
     pub config: &'a Config,
     pub threads: usize,
+    /// Report `dozen: ignore[…]` comments that silenced nothing.
+    pub report_unused_suppressions: bool,
 }
 
 #[derive(Debug, Default)]
@@ -60,12 +62,8 @@ pub fn scan(opts: &ScanOptions<'_>) -> Result<Scan, String> {
         .stack_size(16 * 1024 * 1024)
         .build()
         .map_err(|e| format!("cannot start worker threads: {e}"))?;
-    let outcomes: Vec<FileOutcome> = pool.install(|| {
-        targets
-            .par_iter()
-            .map(|t| check_target(t, opts.root, opts.config))
-            .collect()
-    });
+    let outcomes: Vec<FileOutcome> =
+        pool.install(|| targets.par_iter().map(|t| check_target(t, opts)).collect());
     let facts: HashSet<&'static str> = outcomes
         .iter()
         .flat_map(|o| o.facts.iter().copied())
@@ -111,7 +109,8 @@ fn read_target(t: &Target, max: u64) -> Result<Vec<u8>, String> {
     Ok(bytes)
 }
 
-fn check_target(t: &Target, root: &Path, config: &Config) -> FileOutcome {
+fn check_target(t: &Target, opts: &ScanOptions<'_>) -> FileOutcome {
+    let (root, config) = (opts.root, opts.config);
     let mut outcome = FileOutcome {
         findings: Vec::new(),
         conditional: Vec::new(),
@@ -172,7 +171,7 @@ fn check_target(t: &Target, root: &Path, config: &Config) -> FileOutcome {
         raw.append(&mut r.findings);
     }
     drop(cx);
-    let suppressions = suppress::Suppressions::collect(&file);
+    let mut suppressions = suppress::Suppressions::collect(&file);
     let mut findings = Vec::with_capacity(raw.len());
     let mut seen: HashSet<(&'static str, Span)> = HashSet::new();
     for r in raw {
@@ -190,7 +189,7 @@ fn check_target(t: &Target, root: &Path, config: &Config) -> FileOutcome {
             }
         }
     }
-    findings.extend(suppressions.problems(&file, config));
+    findings.extend(suppressions.problems(&file, config, opts.report_unused_suppressions));
     assign_fingerprints(&file, &mut findings);
     let mut cond: Vec<Finding> = outcome.conditional.iter().map(|(_, f)| f.clone()).collect();
     assign_fingerprints(&file, &mut cond);
