@@ -149,7 +149,8 @@ fn check_target(t: &Target, opts: &ScanOptions<'_>) -> FileOutcome {
 /// Checks text that is not on disk (fuzzing, editors, tests): classified by `rel_path`,
 /// neighbours looked up relative to the current directory.
 pub fn check_source(rel_path: &str, bytes: &[u8], config: &Config) -> Vec<Finding> {
-    let Some(kind) = classify::classify(rel_path).or_else(|| classify::classify_by_shebang(bytes)) else {
+    let Some(kind) = classify::classify(rel_path).or_else(|| classify::classify_by_shebang(bytes))
+    else {
         return Vec::new();
     };
     let file = SourceFile::from_bytes(rel_path.to_owned(), kind, bytes);
@@ -161,7 +162,13 @@ pub fn check_source(rel_path: &str, bytes: &[u8], config: &Config) -> Vec<Findin
         .collect()
 }
 
-fn check_file(file: &SourceFile, abs: &Path, root: &Path, config: &Config, report_unused: bool) -> FileOutcome {
+fn check_file(
+    file: &SourceFile,
+    abs: &Path,
+    root: &Path,
+    config: &Config,
+    report_unused: bool,
+) -> FileOutcome {
     let mut outcome = FileOutcome {
         findings: Vec::new(),
         conditional: Vec::new(),

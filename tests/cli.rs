@@ -314,3 +314,13 @@ fn init_writes_a_config_that_loads() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2), "init must not overwrite");
 }
+
+#[test]
+fn docs_rules_md_is_current() {
+    let docs = fs::read_to_string(common::root().join("docs/rules.md")).unwrap();
+    let out = common::dozen().args(["explain", "--all"]).output().unwrap();
+    assert!(
+        docs == String::from_utf8(out.stdout).unwrap(),
+        "docs/rules.md is out of date: run `scripts/update-readme-rules`"
+    );
+}

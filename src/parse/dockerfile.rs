@@ -83,7 +83,10 @@ impl Logical {
             return Span::new(s, s);
         }
         // Map the last character (not byte) so the end stays on a character boundary.
-        let last = self.text[..end].chars().next_back().map_or(1, char::len_utf8);
+        let last = self.text[..end]
+            .chars()
+            .next_back()
+            .map_or(1, char::len_utf8);
         Span::new(self.file_offset(start), self.file_offset(end - last) + last)
     }
 
