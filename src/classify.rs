@@ -169,6 +169,39 @@ pub fn classify(rel_path: &str) -> Option<FileKind> {
     Some(kind)
 }
 
+/// One representative file name per kind dozen reads (and per content-sniffed YAML/JSON
+/// flavour): fuzzing and the regression replay feed content under each of these.
+pub const SAMPLE_NAMES: &[&str] = &[
+    "Dockerfile",
+    "app.py",
+    "app.js",
+    "app.ts",
+    "app.tsx",
+    "main.rs",
+    ".github/workflows/ci.yml",
+    "action.yml",
+    "docker-compose.yml",
+    "k8s/deploy.yaml",
+    ".pre-commit-config.yaml",
+    "requirements.txt",
+    "package.json",
+    "Cargo.toml",
+    "pyproject.toml",
+    "Pipfile",
+    "go.mod",
+    "Gemfile",
+    "composer.json",
+    "script.sh",
+    "Procfile",
+    "nginx.conf",
+    ".env",
+    "logging.ini",
+    "logging.json",
+    "gunicorn.conf.py",
+    "log4rs.yaml",
+    "settings.toml",
+];
+
 /// Recognises an extension-less script by its `#!` line: sh, bash, dash, ash, ksh, mksh.
 pub fn classify_by_shebang(first_bytes: &[u8]) -> Option<FileKind> {
     let line = first_bytes.strip_prefix(b"#!")?;

@@ -4,39 +4,10 @@
 
 use libfuzzer_sys::fuzz_target;
 
-const NAMES: &[&str] = &[
-    "Dockerfile",
-    "app.py",
-    "app.js",
-    "app.ts",
-    "app.tsx",
-    "main.rs",
-    ".github/workflows/ci.yml",
-    "action.yml",
-    "docker-compose.yml",
-    "k8s/deploy.yaml",
-    ".pre-commit-config.yaml",
-    "requirements.txt",
-    "package.json",
-    "Cargo.toml",
-    "pyproject.toml",
-    "Pipfile",
-    "go.mod",
-    "Gemfile",
-    "composer.json",
-    "script.sh",
-    "Procfile",
-    "nginx.conf",
-    ".env",
-    "logging.ini",
-    "logging.json",
-    "gunicorn.conf.py",
-    "log4rs.yaml",
-];
-
 fuzz_target!(|data: &[u8]| {
     let Some((&pick, content)) = data.split_first() else { return };
-    let name = NAMES[usize::from(pick) % NAMES.len()];
+    let names = dozen::classify::SAMPLE_NAMES;
+    let name = names[usize::from(pick) % names.len()];
     let config = dozen::config::Config::default();
     for f in dozen::engine::check_source(name, content, &config) {
         assert!(f.start.line >= 1 && f.start.col >= 1);
