@@ -3,4 +3,5 @@
 pub mod dockerfile;
 pub mod image_ref;
 pub mod rust;
+pub mod shell;
 pub mod treesitter;
