@@ -5,3 +5,4 @@ pub mod image_ref;
 pub mod rust;
 pub mod shell;
 pub mod treesitter;
+pub mod yaml;
