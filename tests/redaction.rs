@@ -1,4 +1,5 @@
-//! No output format ever shows a secret in full: messages carry at most the first four
+//! No output format (text, JSON, SARIF, GitHub annotations, Markdown, `-o` files,
+//! baselines) ever shows a secret in full: messages carry at most the first four
 //! characters and `…`, and code frames mask the value — also in the frames of other
 //! rules' findings on the same line, and when `hardcoded-secret` itself is turned off.
 
@@ -85,7 +86,7 @@ fn assert_no_secret(output: &str, what: &str) {
 #[test]
 fn no_output_format_shows_a_secret() {
     let dir = tree(&[]);
-    for format in ["text", "json", "sarif", "github"] {
+    for format in ["text", "json", "sarif", "github", "markdown"] {
         let out = common::check(dir.path(), &["--format", format, "."]);
         assert_eq!(out.status.code(), Some(1), "{format}");
         let stdout = String::from_utf8_lossy(&out.stdout);
@@ -117,7 +118,7 @@ fn no_output_format_shows_a_secret() {
 #[test]
 fn values_stay_masked_when_the_secret_rule_is_off() {
     let dir = tree(&[("dozen.toml", "[rules]\n\"hardcoded-secret\" = \"off\"\n")]);
-    for format in ["text", "json", "sarif", "github"] {
+    for format in ["text", "json", "sarif", "github", "markdown"] {
         let out = common::check(dir.path(), &["--format", format, "."]);
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert_no_secret(&stdout, format);
@@ -129,6 +130,20 @@ fn values_stay_masked_when_the_secret_rule_is_off() {
     let out = common::check(dir.path(), &["--format", "text", "."]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("password = \"same…\""), "{text}");
+}
+
+#[test]
+fn baseline_file_is_masked_too() {
+    let dir = tree(&[]);
+    let baseline = dir.path().join("baseline.json");
+    let out = common::check(
+        dir.path(),
+        &["--write-baseline", baseline.to_str().unwrap(), "."],
+    );
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{out:?}");
+    let text = fs::read_to_string(&baseline).unwrap();
+    assert!(text.contains("hardcoded-secret"), "{text}");
+    assert_no_secret(&text, "baseline file");
 }
 
 #[test]

@@ -4,4 +4,6 @@ pub mod dockerfile;
 pub mod dotenv;
 pub mod image_ref;
 pub mod rust;
+pub mod shell;
 pub mod treesitter;
+pub mod yaml;

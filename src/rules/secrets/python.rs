@@ -320,7 +320,10 @@ mod tests {
     use super::*;
     use crate::parse::treesitter::{Lang, parse};
 
-    fn run(src: &str) -> (Vec<(String, String)>, Vec<(String, bool)>) {
+    type Pairs = Vec<(String, String)>;
+    type Flags = Vec<(String, bool)>;
+
+    fn run(src: &str) -> (Pairs, Flags) {
         let tree = parse(Lang::Python, src).unwrap();
         let imports = Imports::collect(&tree, src);
         let b = bindings(&tree, src, &imports)

@@ -362,7 +362,10 @@ mod tests {
     use super::*;
     use crate::classify::FileKind;
 
-    fn scan_src(src: &str) -> (Vec<(String, String)>, Vec<(String, bool)>) {
+    type Pairs = Vec<(String, String)>;
+    type Flags = Vec<(String, bool)>;
+
+    fn scan_src(src: &str) -> (Pairs, Flags) {
         let file = SourceFile::from_bytes("x.rs".into(), FileKind::Rust, src.as_bytes());
         let ast = crate::parse::rust::parse(src).unwrap();
         let uses = Uses::collect(&ast);
