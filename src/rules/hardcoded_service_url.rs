@@ -28,6 +28,7 @@ pub const RULE: Rule = Rule {
         FileKind::Json,
         FileKind::Toml,
         FileKind::Ini,
+        FileKind::Yaml,
     ],
     triggers: &[
         "://",
@@ -72,7 +73,13 @@ fn check(cx: &Cx, out: &mut Report) {
         k if k.is_js_like() => js_rule(cx, &mut hits),
         FileKind::DotEnv if secrets::is_env_template(&cx.file.rel_path) => {}
         _ => {
-            for e in secrets::config::entries(cx) {
+            let entries = if cx.kind() == FileKind::Yaml {
+                // Application config, not Kubernetes manifests (deploy-time environment).
+                secrets::config::yaml(cx.yaml(), cx.text(), secrets::config::YamlScope::ConfigOnly)
+            } else {
+                secrets::config::entries(cx)
+            };
+            for e in entries {
                 if !e.interpolated && formats::service_url(&e.value).is_some() {
                     hits.push(Hit {
                         span: e.span,

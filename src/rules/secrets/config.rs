@@ -1,5 +1,7 @@
 //! Key/value entries of configuration files, each with the byte span of its value:
-//! Dockerfile `ENV`/`ARG`, `.env` files, JSON (comments tolerated), TOML and INI.
+//! Dockerfile `ENV`/`ARG`, `.env` files, JSON (comments tolerated), TOML, INI, and YAML
+//! (every mapping entry, Compose `environment:`/`args:` lists of `KEY=value`, Kubernetes
+//! `env: [{name, value}]`).
 
 use crate::classify::FileKind;
 use crate::context::Cx;
@@ -25,8 +27,95 @@ pub fn entries(cx: &Cx) -> Vec<Entry> {
         FileKind::Json => json(text),
         FileKind::Toml => toml(text),
         FileKind::Ini => ini(text),
+        k if k.is_yaml() => yaml(cx.yaml(), text, YamlScope::All),
         _ => Vec::new(),
     }
+}
+
+/// Which YAML documents to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum YamlScope {
+    All,
+    /// Application config only: not Kubernetes manifests (documents with `apiVersion`
+    /// and `kind`), whose values are deploy-time environment.
+    ConfigOnly,
+}
+
+/// Whether a YAML document is a Kubernetes manifest.
+pub fn is_kubernetes(doc: &crate::parse::yaml::Node) -> bool {
+    doc.get("apiVersion").is_some() && doc.get("kind").is_some()
+}
+
+/// String values of YAML documents with their keys.
+pub fn yaml(y: &crate::parse::yaml::Yaml, text: &str, scope: YamlScope) -> Vec<Entry> {
+    use crate::parse::yaml::{Node, PathSeg, ScalarStyle};
+    let mut out: Vec<Entry> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut push = |out: &mut Vec<Entry>, key: &str, value: &str, span: Span| {
+        if seen.insert(span) {
+            out.push(Entry {
+                key: key.to_owned(),
+                interpolated: has_variable(value) || value.contains("$("),
+                value: value.to_owned(),
+                span,
+            });
+        }
+    };
+    for doc in &y.docs {
+        if scope == YamlScope::ConfigOnly && is_kubernetes(doc) {
+            continue;
+        }
+        doc.walk(&mut |path, node| {
+            match node {
+                Node::Map(m) => {
+                    // Kubernetes `env: [{name: X, value: Y}]`.
+                    let in_env_list = matches!(path, [.., PathSeg::Key("env"), PathSeg::Index(_)]);
+                    if in_env_list {
+                        if let (Some(name), Some(v)) = (
+                            m.get("name").and_then(Node::as_str),
+                            m.get("value").and_then(Node::as_scalar),
+                        ) {
+                            if !v.is_null() {
+                                push(&mut out, name, &v.value, v.value_span);
+                            }
+                        }
+                    }
+                    for e in &m.entries {
+                        if let Some(v) = e.value.as_scalar() {
+                            if !v.is_null()
+                                && !matches!(v.style, ScalarStyle::Literal | ScalarStyle::Folded)
+                            {
+                                push(&mut out, e.key_str(), &v.value, v.value_span);
+                            }
+                        }
+                    }
+                }
+                // Compose `environment:` / `args:` as a list of `KEY=value`.
+                Node::Seq(s)
+                    if matches!(
+                        path,
+                        [.., PathSeg::Key("environment" | "args" | "build-args")]
+                    ) =>
+                {
+                    for item in &s.items {
+                        let Some(sc) = item.as_scalar() else { continue };
+                        let Some((k, v)) = sc.value.split_once('=') else {
+                            continue;
+                        };
+                        let raw = text
+                            .get(sc.value_span.start..sc.value_span.end)
+                            .unwrap_or("");
+                        let Some(eq) = raw.find('=') else { continue };
+                        let span = Span::new(sc.value_span.start + eq + 1, sc.value_span.end);
+                        push(&mut out, k.trim(), v, span);
+                    }
+                }
+                _ => {}
+            }
+        });
+    }
+    out.sort_by_key(|e| e.span.start);
+    out
 }
 
 fn has_variable(v: &str) -> bool {
@@ -375,6 +464,26 @@ mod tests {
             ])
         );
         let _ = toml("[[[\n= = =\n\"");
+    }
+
+    #[test]
+    fn yaml_entries() {
+        let src = "services:\n  db:\n    environment:\n      POSTGRES_PASSWORD: hunter2\n  web:\n    environment:\n      - API_TOKEN=abc123\n      - \"SECRET=q\"\n---\napiVersion: v1\nkind: Pod\nspec:\n  containers:\n    - env:\n        - name: DB_PASSWORD\n          value: \"pw1\"\n        - name: X\n          valueFrom: {secretKeyRef: {name: s, key: k}}\n";
+        let y = crate::parse::yaml::parse(src);
+        let got = kv(&yaml(&y, src, YamlScope::All), src);
+        for want in [
+            ("POSTGRES_PASSWORD", "hunter2"),
+            ("API_TOKEN", "abc123"),
+            ("SECRET", "q"),
+            ("DB_PASSWORD", "pw1"),
+        ] {
+            assert!(
+                got.contains(&(want.0.to_owned(), want.1.to_owned())),
+                "{want:?} in {got:?}"
+            );
+        }
+        let config_only = yaml(&y, src, YamlScope::ConfigOnly);
+        assert!(config_only.iter().all(|e| e.key != "DB_PASSWORD"));
     }
 
     #[test]

@@ -23,8 +23,9 @@
 //! `token_count`, `secret_name`, `password_field`, `secretKeyRef`, `api_key_header` do not
 //! match, and neither do words that merely contain one (`tokenizer`, `passport`,
 //! `bypass`, `compass`). Tokens that are vocabulary items rather than credentials
-//! (`pad_token`, `eos_token`, `csrf_token`, `next_token`, `page_token`) and password
-//! *hashes* (`password_hash`, `hashed_password`) are excluded.
+//! (`pad_token`, `eos_token`, `csrf_token`, `next_token`, `page_token`), password
+//! *hashes* (`password_hash`, `hashed_password`) and names of Kubernetes Secret objects
+//! (`existingSecret`) are excluded.
 
 /// Lower-case word parts of an identifier (see the module docs).
 pub fn word_parts(name: &str) -> Vec<String> {
@@ -182,6 +183,13 @@ pub fn is_credential_name(name: &str) -> bool {
         "token" => !prev.is_some_and(|p| TOKEN_NON_CREDENTIAL.contains(&p)),
         "password" | "passwd" | "pwd" => !prev.is_some_and(|p| p == "hash" || p == "hashed"),
         "pass" => prev.is_some_and(|p| !PASS_NON_CREDENTIAL.contains(&p)),
+        // Helm's `existingSecret: db-credentials` names a Kubernetes Secret object.
+        "secret" => !prev.is_some_and(|p| {
+            matches!(
+                p,
+                "existing" | "external" | "sealed" | "kube" | "kubernetes" | "k8s"
+            )
+        }),
         "key" => prev.is_some_and(|p| KEY_QUALIFIERS.contains(&p)),
         w if CREDENTIAL_WORDS.contains(&w) => true,
         // One-word names such as `PGPASSWORD` / `MYSQLPASSWD`.
@@ -405,6 +413,7 @@ mod tests {
             "secretName",
             "secret_arn",
             "secretKeyRef",
+            "existingSecret",
             "SECRET_KEY_FALLBACKS",
             "secrets",
             "secretary",

@@ -84,6 +84,7 @@ pub fn is_placeholder(value: &str) -> bool {
     }
     // Template and variable syntax: ${VAR}, {{ var }}, {% %}, $VAR, %(name)s, %VAR%, #{x}, <your key>.
     if v.contains("${")
+        || v.contains("$(")
         || v.contains("{{")
         || v.contains("{%")
         || v.contains("#{")
