@@ -24,8 +24,10 @@ pub fn entries(cx: &Cx) -> Vec<Entry> {
     match cx.kind() {
         FileKind::Dockerfile => dockerfile(cx),
         FileKind::DotEnv => dotenv(text),
-        FileKind::Json => json(text),
-        FileKind::Toml => toml(text),
+        FileKind::Json | FileKind::PackageJson | FileKind::ComposerJson => json(text),
+        FileKind::Toml | FileKind::PyProject | FileKind::CargoToml | FileKind::Pipfile => {
+            toml(text)
+        }
         FileKind::Ini => ini(text),
         k if k.is_yaml() => yaml(cx.yaml(), text, YamlScope::All),
         _ => Vec::new(),
@@ -224,18 +226,21 @@ pub fn toml(text: &str) -> Vec<Entry> {
             DeValue::String(s) => {
                 let r = v.span();
                 let raw = text.get(r.clone()).unwrap_or("");
-                let q = if raw.starts_with("\"\"\"") || raw.starts_with("'''") {
-                    3
-                } else if raw.starts_with(['"', '\'']) {
-                    1
+                let quote = ["\"\"\"", "\'\'\'", "\"", "\'"]
+                    .into_iter()
+                    .find(|q| raw.starts_with(q))
+                    .unwrap_or("");
+                let q = quote.len();
+                // A recovered, unterminated string has no closing quote to strip.
+                let close = if q > 0 && raw.len() >= 2 * q && raw.ends_with(quote) {
+                    q
                 } else {
                     0
                 };
-                let span = if raw.len() >= 2 * q {
-                    Span::new(r.start + q, r.end - q)
-                } else {
-                    Span::new(r.start, r.end)
-                };
+                let span = Span::new(r.start + q, r.end.saturating_sub(close).max(r.start + q));
+                if text.get(span.start..span.end).is_none() {
+                    continue;
+                }
                 out.push(Entry {
                     key,
                     value: s.to_string(),
@@ -337,18 +342,26 @@ pub fn json(text: &str) -> Vec<Entry> {
                                 Some(b't') => value.push('\t'),
                                 Some(b'r') => value.push('\r'),
                                 Some(b'u') => {
-                                    let c = text
+                                    let hex = text
                                         .get(j + 2..j + 6)
+                                        .filter(|h| h.bytes().all(|c| c.is_ascii_hexdigit()));
+                                    let c = hex
                                         .and_then(|h| u32::from_str_radix(h, 16).ok())
                                         .and_then(char::from_u32)
                                         .unwrap_or('\u{fffd}');
                                     value.push(c);
-                                    j += 4;
+                                    if hex.is_some() {
+                                        j += 4;
+                                    }
                                 }
                                 Some(&c) if c.is_ascii() => value.push(c as char),
                                 _ => {}
                             }
-                            j += 2;
+                            // Step over the escaped character whole (it may be multi-byte).
+                            j += 1 + text
+                                .get(j + 1..)
+                                .and_then(|r| r.chars().next())
+                                .map_or(1, char::len_utf8);
                         }
                         b'\n' => break,
                         _ => {

@@ -141,6 +141,85 @@ mod tests {
         assert_eq!(ALL_KINDS.len(), 26);
     }
 
+    /// Every reader and scanner here, over text built from the characters that matter
+    /// to them and multi-byte ones: no panics, spans on character boundaries.
+    #[test]
+    fn never_panic_on_generated_text() {
+        let pieces = [
+            "\"",
+            "'",
+            "`",
+            "\\",
+            "é",
+            "日",
+            "=",
+            ":",
+            "#",
+            "\n",
+            "\r\n",
+            " ",
+            "{",
+            "}",
+            "[",
+            "]",
+            "/*",
+            "//",
+            "$",
+            "${",
+            "://",
+            "@",
+            "AKIA",
+            "ghp_",
+            "-----BEGIN ",
+            "PRIVATE KEY-----",
+            "password",
+            "token",
+            "xoxb-",
+            "\\u12",
+            "\\é",
+            "'''",
+            "\"\"\"",
+            "export ",
+            ";",
+            "-",
+            "- ",
+            "x",
+        ];
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..4000 {
+            let mut text = String::new();
+            for _ in 0..(seed % 24) {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                text.push_str(pieces[(seed % pieces.len() as u64) as usize]);
+            }
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            for e in config::json(&text)
+                .into_iter()
+                .chain(config::ini(&text))
+                .chain(config::toml(&text))
+                .chain(config::dotenv(&text))
+            {
+                assert!(text.get(e.span.start..e.span.end).is_some(), "{text:?}");
+            }
+            for h in formats::scan(&text) {
+                assert!(text.get(h.span.start..h.span.end).is_some(), "{text:?}");
+                assert!(text.get(h.secret.start..h.secret.end).is_some(), "{text:?}");
+            }
+            let y = crate::parse::yaml::parse(&text);
+            for e in config::yaml(&y, &text, config::YamlScope::All) {
+                assert!(text.get(e.span.start..e.span.end).is_some(), "{text:?}");
+            }
+            let _ = formats::service_url(&text);
+            let _ = formats::masked_url(&text);
+            let _ = values::not_a_secret("password", &text);
+            let _ = names::is_credential_name(&text);
+        }
+    }
+
     #[test]
     fn env_names_and_templates() {
         assert_eq!(env_var_name("dbPassword"), "DB_PASSWORD");
