@@ -671,7 +671,7 @@ mod tests {
         for v in [
             "localhost",
             "db.internal",
-            "redis://cache:6379/0",
+            "redis://cache:6379/0", // dozen: ignore[hardcoded-service-url]
             "host=db user=app",
             "k1:9092",
         ] {

@@ -87,6 +87,7 @@ pub fn is_placeholder(value: &str) -> bool {
         || v.contains("$(")
         || v.contains("{{")
         || v.contains("{%")
+        || v.contains('…')
         || v.contains("#{")
         || v.contains("%(")
         || (v.starts_with('<') && v.ends_with('>'))
