@@ -85,7 +85,9 @@ fn bindings(cx: &Cx) -> Vec<Binding> {
         }),
         _ => config::entries(cx)
             .into_iter()
-            .filter(|e| !e.interpolated)
+            // A list under a credential name (`[features] password = ["zeroize"]`) holds
+            // names, not the credential.
+            .filter(|e| !e.interpolated && !e.in_list)
             .map(|e| Binding {
                 name: e.key,
                 value: e.value,

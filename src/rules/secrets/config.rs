@@ -16,6 +16,8 @@ pub struct Entry {
     pub span: Span,
     /// The value refers to variables (`$VAR`, `${VAR}`) that are expanded at run time.
     pub interpolated: bool,
+    /// An item of a list under the key (`features = ["a"]`), not the key's own value.
+    pub in_list: bool,
 }
 
 /// The entries of a configuration-like file, or nothing for other kinds.
@@ -58,6 +60,7 @@ pub fn yaml(y: &crate::parse::yaml::Yaml, text: &str, scope: YamlScope) -> Vec<E
             out.push(Entry {
                 key: key.to_owned(),
                 interpolated: has_variable(value) || value.contains("$("),
+                in_list: false,
                 value: value.to_owned(),
                 span,
             });
@@ -141,6 +144,7 @@ fn dockerfile(cx: &Cx) -> Vec<Entry> {
             out.push(Entry {
                 key: k.text,
                 interpolated: has_variable(&v.text),
+                in_list: false,
                 value: v.text,
                 span: v.span,
             });
@@ -154,6 +158,7 @@ pub fn dotenv(text: &str) -> Vec<Entry> {
         .into_iter()
         .map(|e| Entry {
             interpolated: has_variable(&e.value),
+            in_list: false,
             key: e.key,
             value: e.value,
             span: e.value_span,
@@ -201,6 +206,7 @@ pub fn ini(text: &str) -> Vec<Entry> {
             value: value.to_owned(),
             span: Span::new(vstart, vstart + value.len()),
             interpolated: has_variable(value) || value.contains("%("),
+            in_list: false,
         });
     }
     out
@@ -211,13 +217,13 @@ pub fn toml(text: &str) -> Vec<Entry> {
     use toml::de::{DeTable, DeValue};
     let (doc, _errors) = DeTable::parse_recoverable(text);
     let mut out = Vec::new();
-    let mut work: Vec<(String, &toml::Spanned<DeValue<'_>>)> = doc
+    let mut work: Vec<(String, &toml::Spanned<DeValue<'_>>, bool)> = doc
         .get_ref()
         .iter()
-        .map(|(k, v)| (k.get_ref().to_string(), v))
+        .map(|(k, v)| (k.get_ref().to_string(), v, false))
         .collect();
     let mut budget = 200_000usize;
-    while let Some((key, v)) = work.pop() {
+    while let Some((key, v, in_list)) = work.pop() {
         budget = budget.saturating_sub(1);
         if budget == 0 {
             break;
@@ -246,13 +252,14 @@ pub fn toml(text: &str) -> Vec<Entry> {
                     value: s.to_string(),
                     span,
                     interpolated: has_variable(s),
+                    in_list,
                 });
             }
             DeValue::Array(items) => {
-                work.extend(items.iter().map(|item| (key.clone(), item)));
+                work.extend(items.iter().map(|item| (key.clone(), item, true)));
             }
             DeValue::Table(t) => {
-                work.extend(t.iter().map(|(k, v)| (k.get_ref().to_string(), v)));
+                work.extend(t.iter().map(|(k, v)| (k.get_ref().to_string(), v, false)));
             }
             _ => {}
         }
@@ -384,12 +391,14 @@ pub fn json(text: &str) -> Vec<Entry> {
                     Some(Frame::Object { key: Some(k), .. }) => out.push(Entry {
                         key: k.clone(),
                         interpolated: has_variable(&value),
+                        in_list: false,
                         value,
                         span: Span::new(start, end),
                     }),
                     Some(Frame::Array { key: Some(k) }) => out.push(Entry {
                         key: k.clone(),
                         interpolated: has_variable(&value),
+                        in_list: true,
                         value,
                         span: Span::new(start, end),
                     }),

@@ -406,9 +406,19 @@ fn url_credentials(text: &str, sep: usize) -> Option<TokenHit> {
     if !is_real_url_password(value) {
         return None;
     }
-    // A host must follow the `@`.
-    let host = text.as_bytes().get(pw.end + 1)?;
-    if !(host.is_ascii_alphanumeric() || *host == b'[') {
+    // A host must follow the `@`; documentation hosts (RFC 2606: `example.com`, `.test`,
+    // `.invalid`, `.example`) hold documentation passwords.
+    let first = text.as_bytes().get(pw.end + 1)?;
+    if !(first.is_ascii_alphanumeric() || *first == b'[') {
+        return None;
+    }
+    let host_end = parts.url.end.min(
+        text[pw.end + 1..parts.url.end]
+            .find(['/', '?', '#', ':'])
+            .map_or(parts.url.end, |i| pw.end + 1 + i),
+    );
+    let host = text[pw.end + 1..host_end].to_ascii_lowercase();
+    if is_documentation_host(&host) {
         return None;
     }
     Some(TokenHit {
@@ -418,11 +428,23 @@ fn url_credentials(text: &str, sep: usize) -> Option<TokenHit> {
     })
 }
 
-/// `${DB_PASSWORD}`, `$PASS`, `{password}`, `%s`, `<password>`, `***`, `password`: not a
-/// real password.
+/// RFC 2606 / 6761 names reserved for documentation and tests.
+fn is_documentation_host(host: &str) -> bool {
+    let h = host.trim_end_matches('.');
+    ["example.com", "example.net", "example.org"]
+        .iter()
+        .any(|d| h == *d || h.ends_with(&format!(".{d}")))
+        || [".example", ".test", ".invalid"]
+            .iter()
+            .any(|t| h.ends_with(t))
+        || h == "example"
+}
+
+/// `${DB_PASSWORD}`, `$PASS`, `{password}`, `%s`, `<password>`, `***`, `password`, `pw`: not
+/// a real password.
 pub fn is_real_url_password(value: &str) -> bool {
     // `…` marks a value already shortened or masked in documentation.
-    if value.is_empty() || value.contains(['$', '{', '}', '<', '>', '*', '…']) {
+    if value.chars().count() < 3 || value.contains(['$', '{', '}', '<', '>', '*', '…']) {
         return false;
     }
     // `%s` is a format directive; `p%40ss` is a percent-encoded password.

@@ -118,6 +118,10 @@ fn url_credentials() {
         "https://example.com/a:b@c",
         "git+ssh://git@github.com/org/repo.git",
         "postgres://user:@host/db",
+        "ftp://:secret123@example.com/pub",
+        "https://user:s3cretpw@api.example.org/x",
+        "https://user:s3cretpw@db.test/x",
+        "redis://:pw@cache/0",
         "://x:y@z",
     ] {
         assert!(found(text).is_empty(), "{text}: {:?}", found(text));

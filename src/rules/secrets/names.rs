@@ -130,6 +130,9 @@ const KEY_QUALIFIERS: &[&str] = &[
 
 /// Words before `token` that make it something other than a credential.
 const TOKEN_NON_CREDENTIAL: &[&str] = &[
+    "input",
+    "output",
+    "add",
     "pad",
     "eos",
     "bos",
@@ -160,8 +163,27 @@ const PASS_NON_CREDENTIAL: &[&str] = &[
     "two", "no", "skip", "by", "compile", "lint",
 ];
 
+/// What a credential name holds: something people choose, or something generated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CredentialKind {
+    /// Passwords, passphrases, secrets: any value, weak ones above all.
+    Password,
+    /// Tokens and keys: generated, so a plain word (`Marker`, `position`) is not one.
+    Token,
+}
+
 /// Whether `name` names a credential (see the module docs for the exact policy).
 pub fn is_credential_name(name: &str) -> bool {
+    credential_kind(name).is_some()
+}
+
+/// The kind of credential `name` holds, if it names one.
+pub fn credential_kind(name: &str) -> Option<CredentialKind> {
+    use CredentialKind::{Password, Token};
+    // Namespaced type names (`AWS::IAM::AccessKey`), paths and prose are not variables.
+    if name.contains("::") || name.contains('/') || name.trim().contains(char::is_whitespace) {
+        return None;
+    }
     let mut parts = word_parts(name);
     while parts.len() > 1 {
         let last = parts.last().map(String::as_str).unwrap_or("");
@@ -171,29 +193,36 @@ pub fn is_credential_name(name: &str) -> bool {
             break;
         }
     }
-    let Some(last) = parts.last().map(String::as_str) else {
-        return false;
-    };
+    let last = parts.last().map(String::as_str)?;
     let prev = parts
         .len()
         .checked_sub(2)
         .and_then(|i| parts.get(i))
         .map(String::as_str);
     match last {
-        "token" => !prev.is_some_and(|p| TOKEN_NON_CREDENTIAL.contains(&p)),
-        "password" | "passwd" | "pwd" => !prev.is_some_and(|p| p == "hash" || p == "hashed"),
-        "pass" => prev.is_some_and(|p| !PASS_NON_CREDENTIAL.contains(&p)),
+        "token" => (!prev.is_some_and(|p| TOKEN_NON_CREDENTIAL.contains(&p))).then_some(Token),
+        "password" | "passwd" | "pwd" => {
+            (!prev.is_some_and(|p| p == "hash" || p == "hashed")).then_some(Password)
+        }
+        "pass" => prev
+            .is_some_and(|p| !PASS_NON_CREDENTIAL.contains(&p))
+            .then_some(Password),
         // Helm's `existingSecret: db-credentials` names a Kubernetes Secret object.
-        "secret" => !prev.is_some_and(|p| {
+        "secret" => (!prev.is_some_and(|p| {
             matches!(
                 p,
                 "existing" | "external" | "sealed" | "kube" | "kubernetes" | "k8s"
             )
-        }),
-        "key" => prev.is_some_and(|p| KEY_QUALIFIERS.contains(&p)),
-        w if CREDENTIAL_WORDS.contains(&w) => true,
+        }))
+        .then_some(Password),
+        "key" => prev
+            .is_some_and(|p| KEY_QUALIFIERS.contains(&p))
+            .then_some(Token),
+        "passphrase" | "clientsecret" => Some(Password),
+        w if CREDENTIAL_WORDS.contains(&w) => Some(Token),
         // One-word names such as `PGPASSWORD` / `MYSQLPASSWD`.
-        w => parts.len() == 1 && (w.ends_with("password") || w.ends_with("passwd")),
+        w => (parts.len() == 1 && (w.ends_with("password") || w.ends_with("passwd")))
+            .then_some(Password),
     }
 }
 
@@ -414,6 +443,10 @@ mod tests {
             "secret_arn",
             "secretKeyRef",
             "existingSecret",
+            "input_token",
+            "output_token",
+            "AWS::IAM::AccessKey",
+            "db/password",
             "SECRET_KEY_FALLBACKS",
             "secrets",
             "secretary",

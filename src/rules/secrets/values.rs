@@ -8,8 +8,9 @@ use super::names::word_parts;
 /// Not secrets: empty or very short values, placeholders (`changeme`, `<…>`, `${…}`,
 /// `{{…}}`, `$VAR`, `%(name)s`, `xxx…`, `****`, `your-…-here`, anything containing
 /// `example`, `dummy`, `placeholder`, `redacted`, a `test` word part, the credential words
-/// themselves such as `password`), a value equal to the key's own name or one of its
-/// word parts (`password_field = "password"`), numbers, booleans and null-likes, text
+/// themselves such as `password`), a value equal to the key's own name, a value shaped
+/// like an identifier of letters only (`NextToken`, `GITHUB_TOKEN`), numbers, booleans
+/// and null-likes, text
 /// with spaces (labels and prose), paths and plain URLs (URL credentials are judged by
 /// the format scan), and references into a secret store (`arn:aws:secretsmanager:…`,
 /// `vault:…`, `op://…`, `/run/secrets/…`).
@@ -27,6 +28,9 @@ pub fn not_a_secret(name: &str, value: &str) -> Option<&'static str> {
     if equals_own_name(name, v) {
         return Some("the key's own name");
     }
+    if is_identifier_like(v) {
+        return Some("a name, not a value");
+    }
     if is_number_or_bool(v) {
         return Some("number or boolean");
     }
@@ -35,6 +39,14 @@ pub fn not_a_secret(name: &str, value: &str) -> Option<&'static str> {
     }
     if is_reference(v) {
         return Some("reference");
+    }
+    if is_regex(v) {
+        return Some("pattern");
+    }
+    if super::names::credential_kind(name) == Some(super::names::CredentialKind::Token)
+        && !looks_generated(v)
+    {
+        return Some("not token-shaped");
     }
     None
 }
@@ -78,6 +90,25 @@ pub fn is_placeholder(value: &str) -> bool {
         "notset",
         "not-set",
         "not_set",
+        // Classic metasyntactic values.
+        "foo",
+        "bar",
+        "baz",
+        "qux",
+        "foobar",
+        // Permission levels (workflow `permissions: id-token: write`).
+        "read",
+        "write",
+        "read-all",
+        "write-all",
+        // Token *types* and auth schemes, not tokens.
+        "bearer",
+        "basic",
+        "digest",
+        "jwt",
+        "mac",
+        "oauth",
+        "oauth2",
     ];
     if EXACT.contains(&lower.as_str()) {
         return true;
@@ -88,6 +119,8 @@ pub fn is_placeholder(value: &str) -> bool {
         || v.contains("{{")
         || v.contains("{%")
         || v.contains('…')
+        || v.contains("***")
+        || v.contains('•')
         || v.contains("#{")
         || v.contains("%(")
         || (v.starts_with('<') && v.ends_with('>'))
@@ -97,12 +130,12 @@ pub fn is_placeholder(value: &str) -> bool {
     {
         return true;
     }
+    // `$VAR`, `$HOME/.token`, `$serde_json::private::Number`: a variable or a marker.
     if let Some(rest) = v.strip_prefix('$') {
         if rest
             .chars()
             .next()
             .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-            && rest.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
         {
             return true;
         }
@@ -156,27 +189,27 @@ pub fn is_placeholder(value: &str) -> bool {
 fn equals_own_name(name: &str, value: &str) -> bool {
     let key_parts = word_parts(name);
     let value_parts = word_parts(value);
-    if value_parts.is_empty() {
-        return false;
-    }
-    if value_parts == key_parts {
-        return true;
-    }
-    // The value is itself an identifier made of credential words: `"GITHUB_TOKEN"`,
-    // `"db-password"` (the name of an environment variable or secret, not its value).
-    let is_identifier = value
+    !value_parts.is_empty() && value_parts == key_parts
+}
+
+/// A value shaped like an identifier made only of letters, in two or more words:
+/// `NextToken`, `GITHUB_TOKEN`, `db-password`, `sensitive_value`, `AWSAccessKeyId`. It
+/// names a field, a variable or a secret; real credentials carry digits or symbols.
+fn is_identifier_like(value: &str) -> bool {
+    let only_letters = value
         .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
-    let all_caps = value
-        .chars()
-        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
-    is_identifier
-        && value_parts.len() > 1
-        && (all_caps || value.contains(['_', '-', '.']))
-        && value_parts
-            .iter()
-            .all(|p| p.chars().all(|c| c.is_ascii_alphabetic()))
-        && super::names::is_credential_name(value)
+        .all(|c| c.is_ascii_alphabetic() || matches!(c, '_' | '-' | '.'));
+    let parts = word_parts(value);
+    // Words, not random letters split at case changes: no one-letter parts, 3.5 letters
+    // on average (`AWSAccessKeyId`, but not `ZkqPmWvXrTbNcLsHdGfJ`).
+    let letters: usize = parts.iter().map(String::len).sum();
+    let wordy = parts.iter().all(|p| p.len() >= 2) && letters * 2 >= parts.len() * 7;
+    only_letters
+        && wordy
+        && parts.len() >= 2
+        && !value.starts_with(['_', '-', '.'])
+        && !value.ends_with(['_', '-', '.'])
+        && !value.contains("__")
 }
 
 fn is_number_or_bool(v: &str) -> bool {
@@ -187,10 +220,36 @@ fn is_number_or_bool(v: &str) -> bool {
     ) {
         return true;
     }
-    v.parse::<f64>().is_ok()
+    // Numbers, versions and OIDs (`1.2.840.113549.1.9.7`).
+    let dotted = v.contains('.')
+        && v.split('.')
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
+    dotted
+        || v.parse::<f64>().is_ok()
         || (lower.starts_with("0x")
             && lower.len() > 2
             && lower[2..].chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+/// Tokens and keys are generated: at least 8 characters with a digit, or long and of
+/// mixed case. `Marker`, `position`, `yield` are words.
+fn looks_generated(v: &str) -> bool {
+    let n = v.chars().count();
+    let digit = v.chars().any(|c| c.is_ascii_digit());
+    let upper = v.chars().any(|c| c.is_uppercase());
+    let lower = v.chars().any(|c| c.is_lowercase());
+    let symbol = v.chars().any(|c| !c.is_alphanumeric());
+    n >= 8 && (digit || (upper && lower && (n >= 16 || symbol)))
+}
+
+/// A regular expression (`[^\W\d]\w*`, `(?P<token>…)`): lexers and validators name
+/// patterns after what they match.
+fn is_regex(v: &str) -> bool {
+    [
+        "\\w", "\\d", "\\s", "\\b", "[^", "(?:", "(?P<", "(?<", ".*", ".+", "[a-z", "[A-Z", "[0-9",
+    ]
+    .iter()
+    .any(|p| v.contains(p))
 }
 
 /// Paths, plain URLs and secret-store references: the value says where the secret is.
@@ -239,8 +298,9 @@ mod tests {
             ("api_key", "4f9a8c2e71d0b3e6a5f4c3d2b1a09876"),
             ("SECRET_KEY", "django-insecure-8f$k2!x@q"),
             ("token", "AbCdEf123456"),
+            ("api_key", "ZkqPmWvXrTbNcLsHdGfJ"),
             ("secret", "letmein"),
-            ("auth_token", "0123abc"),
+            ("auth_token", "0123abcd"),
         ] {
             assert_eq!(not_a_secret(name, value), None, "{name}={value}");
         }
@@ -289,6 +349,21 @@ mod tests {
             ("password", "op://vault/db/password"),
             ("password", "null"),
             ("password", "[PAD]"),
+            ("default_token", "Bearer"),
+            ("password", ":****"),
+            ("jsonnet_token", "[^\\W\\d]\\w*"),
+            ("token_pattern", "(?P<token>[a-z]+)"),
+            ("id-token", "write"),
+            ("szOID_USER_PASSWORD", "2.5.4.35"),
+            ("TOKEN", "$serde_json::private::Number"),
+            ("password", "foobar"),
+            ("input_token", "NextToken"),
+            ("ACCESS_KEY", "AWSAccessKeyId"),
+            ("secret", "sensitive_value"),
+            ("token", "Marker"),
+            ("token", "yield"),
+            ("token", "position"),
+            ("api_key", "short1"),
         ] {
             assert!(
                 not_a_secret(name, value).is_some(),
