@@ -5,3 +5,4 @@
 pub mod js;
 pub mod python;
 pub mod rust;
+pub mod web;

@@ -6,7 +6,9 @@ use crate::classify::FileKind;
 use crate::context::{Cx, Report};
 use std::sync::OnceLock;
 
+mod hardcoded_port;
 mod log_to_file;
+mod no_graceful_shutdown;
 mod unpinned_image;
 
 /// A rule: what it is called, which files it reads, which words must appear in a file
@@ -32,7 +34,12 @@ const ENGINE_RULES: [(&str, &str); 2] = [
     ),
 ];
 
-pub static RULES: &[&Rule] = &[&log_to_file::RULE, &unpinned_image::RULE];
+pub static RULES: &[&Rule] = &[
+    &log_to_file::RULE,
+    &unpinned_image::RULE,
+    &hardcoded_port::RULE,
+    &no_graceful_shutdown::RULE,
+];
 
 /// Metadata for every rule id, `parse-error` included, in registry order.
 pub fn catalog() -> &'static [(&'static str, RuleMeta)] {
