@@ -308,6 +308,59 @@ pub fn py_true_literal<'t>(node: Node<'t>, src: &str, b: &Bindings<'t>) -> Optio
     None
 }
 
+/// Whether a Python node runs at import time: not inside a function, lambda or class.
+pub fn py_module_level(node: Node<'_>) -> bool {
+    ancestor(
+        node,
+        &["function_definition", "lambda", "class_definition"],
+    )
+    .is_none()
+}
+
+/// The enclosing `def`, if any.
+pub fn py_enclosing_function(node: Node<'_>) -> Option<Node<'_>> {
+    ancestor(node, &["function_definition"])
+}
+
+/// Whether a node sits under `if __name__ == "__main__":`.
+pub fn py_in_main_guard(node: Node<'_>, src: &str) -> bool {
+    let mut cur = node.parent();
+    for _ in 0..200 {
+        let Some(n) = cur else { return false };
+        if n.kind() == "if_statement" {
+            if let Some(c) = n.child_by_field_name("condition") {
+                let t = treesitter::text(c, src);
+                if t.contains("__name__") && t.contains("__main__") {
+                    return true;
+                }
+            }
+        }
+        cur = n.parent();
+    }
+    false
+}
+
+/// Word parts of a path, lower-cased (`settings/dev_local.py` → `settings`, `dev`,
+/// `local`, `py`; `Dockerfile.dev` → `dockerfile`, `dev`).
+pub fn path_words(rel: &str) -> Vec<String> {
+    rel.to_ascii_lowercase()
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// A file made for development or tests only (`settings/dev.py`, `local_settings.py`,
+/// `Dockerfile.dev`, `test_settings.py`).
+pub fn is_dev_path(rel: &str) -> bool {
+    path_words(rel).iter().any(|w| {
+        matches!(
+            w.as_str(),
+            "dev" | "development" | "local" | "test" | "tests" | "testing" | "debug" | "ci"
+        )
+    })
+}
+
 /// The value of property `key` of a JS object literal, shorthand (`{ dest }`) included:
 /// (the pair or shorthand node, the value node).
 pub fn js_property<'t>(object: Node<'t>, key: &str, src: &str) -> Option<(Node<'t>, Node<'t>)> {

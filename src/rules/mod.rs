@@ -6,6 +6,7 @@ use crate::classify::FileKind;
 use crate::context::{Cx, Report};
 use std::sync::OnceLock;
 
+mod debug_mode;
 mod hardcoded_port;
 mod log_to_file;
 mod no_graceful_shutdown;
@@ -39,6 +40,7 @@ pub static RULES: &[&Rule] = &[
     &unpinned_image::RULE,
     &hardcoded_port::RULE,
     &no_graceful_shutdown::RULE,
+    &debug_mode::RULE,
 ];
 
 /// Metadata for every rule id, `parse-error` included, in registry order.
