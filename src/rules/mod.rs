@@ -8,6 +8,7 @@ use std::sync::OnceLock;
 
 mod debug_mode;
 mod hardcoded_port;
+mod in_memory_session;
 mod log_to_file;
 mod no_graceful_shutdown;
 mod unpinned_image;
@@ -41,6 +42,7 @@ pub static RULES: &[&Rule] = &[
     &hardcoded_port::RULE,
     &no_graceful_shutdown::RULE,
     &debug_mode::RULE,
+    &in_memory_session::RULE,
 ];
 
 /// Metadata for every rule id, `parse-error` included, in registry order.
