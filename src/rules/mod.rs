@@ -9,6 +9,7 @@ use std::sync::OnceLock;
 mod debug_mode;
 mod hardcoded_port;
 mod in_memory_session;
+mod local_disk_state;
 mod log_to_file;
 mod no_graceful_shutdown;
 mod unpinned_image;
@@ -43,6 +44,7 @@ pub static RULES: &[&Rule] = &[
     &no_graceful_shutdown::RULE,
     &debug_mode::RULE,
     &in_memory_session::RULE,
+    &local_disk_state::RULE,
 ];
 
 /// Metadata for every rule id, `parse-error` included, in registry order.
