@@ -6,6 +6,7 @@ use crate::classify::FileKind;
 use crate::context::{Cx, Report};
 use std::sync::OnceLock;
 
+mod admin_task_in_web_process;
 mod debug_mode;
 mod hardcoded_port;
 mod in_memory_session;
@@ -45,6 +46,7 @@ pub static RULES: &[&Rule] = &[
     &debug_mode::RULE,
     &in_memory_session::RULE,
     &local_disk_state::RULE,
+    &admin_task_in_web_process::RULE,
 ];
 
 /// Metadata for every rule id, `parse-error` included, in registry order.
