@@ -8,6 +8,7 @@ use std::sync::OnceLock;
 
 mod admin_task_in_web_process;
 mod debug_mode;
+mod divergent_backing_services;
 mod hardcoded_port;
 mod in_memory_session;
 mod local_disk_state;
@@ -47,6 +48,7 @@ pub static RULES: &[&Rule] = &[
     &in_memory_session::RULE,
     &local_disk_state::RULE,
     &admin_task_in_web_process::RULE,
+    &divergent_backing_services::RULE,
 ];
 
 /// Metadata for every rule id, `parse-error` included, in registry order.
