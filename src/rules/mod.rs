@@ -14,6 +14,7 @@ mod in_memory_session;
 mod local_disk_state;
 mod log_to_file;
 mod no_graceful_shutdown;
+mod sticky_sessions;
 mod unpinned_image;
 
 /// A rule: what it is called, which files it reads, which words must appear in a file
@@ -49,6 +50,7 @@ pub static RULES: &[&Rule] = &[
     &local_disk_state::RULE,
     &admin_task_in_web_process::RULE,
     &divergent_backing_services::RULE,
+    &sticky_sessions::RULE,
 ];
 
 /// Metadata for every rule id, `parse-error` included, in registry order.
