@@ -310,11 +310,7 @@ pub fn py_true_literal<'t>(node: Node<'t>, src: &str, b: &Bindings<'t>) -> Optio
 
 /// Whether a Python node runs at import time: not inside a function, lambda or class.
 pub fn py_module_level(node: Node<'_>) -> bool {
-    ancestor(
-        node,
-        &["function_definition", "lambda", "class_definition"],
-    )
-    .is_none()
+    ancestor(node, &["function_definition", "lambda", "class_definition"]).is_none()
 }
 
 /// The enclosing `def`, if any.
@@ -368,8 +364,7 @@ pub fn js_property<'t>(object: Node<'t>, key: &str, src: &str) -> Option<(Node<'
         return None;
     }
     for child in args(object) {
-        if child.kind() == "shorthand_property_identifier" && treesitter::text(child, src) == key
-        {
+        if child.kind() == "shorthand_property_identifier" && treesitter::text(child, src) == key {
             return Some((child, child));
         }
     }
@@ -519,7 +514,12 @@ pub fn js_listens<'t>(
     out
 }
 
-fn js_is_server_expr<'t>(node: Node<'t>, src: &str, imports: &js::Imports, b: &Bindings<'t>) -> bool {
+fn js_is_server_expr<'t>(
+    node: Node<'t>,
+    src: &str,
+    imports: &js::Imports,
+    b: &Bindings<'t>,
+) -> bool {
     let mut node = js_strip(node);
     for _ in 0..6 {
         match node.kind() {
@@ -527,8 +527,9 @@ fn js_is_server_expr<'t>(node: Node<'t>, src: &str, imports: &js::Imports, b: &B
                 let callee = node
                     .child_by_field_name("function")
                     .or_else(|| node.child_by_field_name("constructor"));
-                return callee
-                    .is_some_and(|c| js_is_server_factory(&imports.resolve(treesitter::text(c, src))));
+                return callee.is_some_and(|c| {
+                    js_is_server_factory(&imports.resolve(treesitter::text(c, src)))
+                });
             }
             "identifier" => match b.value(treesitter::text(node, src)) {
                 Some(v) => node = js_strip(v),
@@ -550,8 +551,9 @@ fn js_port_like(node: Node<'_>, src: &str, depth: usize) -> bool {
     let text = treesitter::text(node, src);
     match node.kind() {
         "number" => true,
-        "string" | "template_string" => treesitter::string_value(node, src)
-            .is_some_and(|v| port_number(&v).is_some()),
+        "string" | "template_string" => {
+            treesitter::string_value(node, src).is_some_and(|v| port_number(&v).is_some())
+        }
         "identifier" | "member_expression" | "subscript_expression" => {
             text.to_ascii_lowercase().contains("port") || text.starts_with("process.env")
         }
@@ -596,10 +598,8 @@ pub fn js_handles_shutdown(nodes: &[Node<'_>], src: &str, imports: &js::Imports)
     let mut names_signal = false;
     for &n in nodes {
         match n.kind() {
-            "string" => {
-                if treesitter::string_value(n, src).is_some_and(|v| is_signal(&v)) {
-                    names_signal = true;
-                }
+            "string" if treesitter::string_value(n, src).is_some_and(|v| is_signal(&v)) => {
+                names_signal = true;
             }
             "call_expression" => {
                 let Some(func) = n.child_by_field_name("function") else {
@@ -610,7 +610,9 @@ pub fn js_handles_shutdown(nodes: &[Node<'_>], src: &str, imports: &js::Imports)
                 if method == "enableShutdownHooks" {
                     return true;
                 }
-                let listens = (recv == "process" || recv == "node:process" || recv == "globalThis.process")
+                let listens = (recv == "process"
+                    || recv == "node:process"
+                    || recv == "globalThis.process")
                     && matches!(
                         method,
                         "on" | "once" | "addListener" | "prependListener" | "prependOnceListener"
@@ -804,9 +806,17 @@ fn rust_call_addr_at(c: &syn::ExprCall, b: &RustBindings<'_>, depth: usize) -> O
     let syn::Expr::Path(p) = &*c.func else {
         return None;
     };
-    let segs: Vec<String> = p.path.segments.iter().map(|s| s.ident.to_string()).collect();
+    let segs: Vec<String> = p
+        .path
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
     let n = segs.len();
-    let ty = segs.get(n.wrapping_sub(2)).map(String::as_str).unwrap_or("");
+    let ty = segs
+        .get(n.wrapping_sub(2))
+        .map(String::as_str)
+        .unwrap_or("");
     let f = segs.last().map(String::as_str).unwrap_or("");
     if !matches!(ty, "SocketAddr" | "SocketAddrV4" | "SocketAddrV6") {
         return None;
@@ -883,10 +893,7 @@ mod tests {
         let nodes = preorder(tree.root_node());
         let b = Bindings::js(&nodes, src);
         assert!(b.value("PORT").is_some());
-        assert_eq!(
-            b.value("p").map(|n| n.kind()),
-            Some("binary_expression")
-        );
+        assert_eq!(b.value("p").map(|n| n.kind()), Some("binary_expression"));
         assert!(b.value("q").is_none());
         assert!(b.value("port").is_none());
         let imports = js::Imports::collect(Lang::JavaScript, &tree, src);

@@ -100,11 +100,8 @@ fn python_rule(cx: &Cx, out: &mut Report) {
         let Some(place) = py_context(n, src, web_module, &imports) else {
             continue;
         };
-        out.add(
-            treesitter::span(n),
-            format!("{what} {place}: {WHY}"),
-        )
-        .fix(if django { DJANGO_FIX } else { PY_FIX });
+        out.add(treesitter::span(n), format!("{what} {place}: {WHY}"))
+            .fix(if django { DJANGO_FIX } else { PY_FIX });
     }
 }
 
@@ -124,14 +121,24 @@ fn py_admin_call(
     match resolved.as_str() {
         "django.core.management.call_command" => {
             let cmd = first.and_then(|a| treesitter::string_value(a, src))?;
-            return matches!(cmd.as_str(), "migrate" | "makemigrations" | "loaddata")
-                .then(|| (format!("`call_command(\"{cmd}\")` runs a management command"), true));
+            return matches!(cmd.as_str(), "migrate" | "makemigrations" | "loaddata").then(|| {
+                (
+                    format!("`call_command(\"{cmd}\")` runs a management command"),
+                    true,
+                )
+            });
         }
         "alembic.command.upgrade" => {
-            return Some(("Alembic `command.upgrade(…)` migrates the database".into(), false));
+            return Some((
+                "Alembic `command.upgrade(…)` migrates the database".into(),
+                false,
+            ));
         }
         "flask_migrate.upgrade" => {
-            return Some(("Flask-Migrate `upgrade()` migrates the database".into(), false));
+            return Some((
+                "Flask-Migrate `upgrade()` migrates the database".into(),
+                false,
+            ));
         }
         _ => {}
     }
@@ -154,18 +161,30 @@ fn py_admin_call(
                     imports.resolve(treesitter::text(f, src)) == "flask_sqlalchemy.SQLAlchemy"
                 })
         });
-    is_sqlalchemy.then(|| (format!("`{recv}.create_all()` creates the database schema"), false))
+    is_sqlalchemy.then(|| {
+        (
+            format!("`{recv}.create_all()` creates the database schema"),
+            false,
+        )
+    })
 }
 
 /// Where a call runs as part of the web process's start-up, described for the message.
-fn py_context(n: Node<'_>, src: &str, web_module: bool, imports: &python::Imports) -> Option<String> {
+fn py_context(
+    n: Node<'_>,
+    src: &str,
+    web_module: bool,
+    imports: &python::Imports,
+) -> Option<String> {
     if let Some(f) = web::py_enclosing_function(n) {
         let name = f
             .child_by_field_name("name")
             .map(|x| treesitter::text(x, src))
             .unwrap_or("");
         if FACTORY_NAMES.contains(&name) {
-            return Some(format!("inside the app factory `{name}()`, so it runs whenever the web app starts"));
+            return Some(format!(
+                "inside the app factory `{name}()`, so it runs whenever the web app starts"
+            ));
         }
         if name == "lifespan" {
             return Some("in the `lifespan` start-up handler of the web app".into());
@@ -174,11 +193,19 @@ fn py_context(n: Node<'_>, src: &str, web_module: bool, imports: &python::Import
             for dec in web::args(d).into_iter().filter(|c| c.kind() == "decorator") {
                 let t = treesitter::text(dec, src);
                 let startup = (t.contains("on_event") && t.contains("startup"))
-                    || ["before_first_request", "before_serving", "before_server_start", "on_startup"]
-                        .iter()
-                        .any(|h| t.contains(h));
+                    || [
+                        "before_first_request",
+                        "before_serving",
+                        "before_server_start",
+                        "on_startup",
+                    ]
+                    .iter()
+                    .any(|h| t.contains(h));
                 if startup {
-                    return Some(format!("in the start-up hook `{}`", t.lines().next().unwrap_or(t)));
+                    return Some(format!(
+                        "in the start-up hook `{}`",
+                        t.lines().next().unwrap_or(t)
+                    ));
                 }
             }
         }
@@ -189,7 +216,9 @@ fn py_context(n: Node<'_>, src: &str, web_module: bool, imports: &python::Import
                 .map(|s| treesitter::text(s, src))
                 .unwrap_or("");
             if bases.contains("AppConfig") {
-                return Some("in `AppConfig.ready()`, which every process that loads Django runs".into());
+                return Some(
+                    "in `AppConfig.ready()`, which every process that loads Django runs".into(),
+                );
             }
         }
         return None;
@@ -210,9 +239,12 @@ fn py_context(n: Node<'_>, src: &str, web_module: bool, imports: &python::Import
                         || resolved == "aiohttp.web.run_app"
                 })
         });
-        return starts_server.then(|| "right before the server starts under `if __name__ == \"__main__\":`".into());
+        return starts_server
+            .then(|| "right before the server starts under `if __name__ == \"__main__\":`".into());
     }
-    web_module.then(|| "at import time of the web app's module, so every web process runs it as it starts".into())
+    web_module.then(|| {
+        "at import time of the web app's module, so every web process runs it as it starts".into()
+    })
 }
 
 // ---------------------------------------------------------------- JavaScript / TypeScript
@@ -232,10 +264,16 @@ fn js_rule(cx: &Cx, out: &mut Report) {
         if n.kind() != "call_expression" {
             continue;
         }
-        let Some(func) = n.child_by_field_name("function").filter(|f| f.kind() == "member_expression") else {
+        let Some(func) = n
+            .child_by_field_name("function")
+            .filter(|f| f.kind() == "member_expression")
+        else {
             continue;
         };
-        let (Some(obj), Some(prop)) = (func.child_by_field_name("object"), func.child_by_field_name("property")) else {
+        let (Some(obj), Some(prop)) = (
+            func.child_by_field_name("object"),
+            func.child_by_field_name("property"),
+        ) else {
             continue;
         };
         let recv = treesitter::text(obj, src);
@@ -245,12 +283,19 @@ fn js_rule(cx: &Cx, out: &mut Report) {
             "sync" if lower.contains("sequelize") || is_sequelize(obj, src, &imports, &b) => {
                 "`sequelize.sync()` creates and alters tables"
             }
-            "latest" if recv.ends_with(".migrate") => "knex `migrate.latest()` migrates the database",
+            "latest" if recv.ends_with(".migrate") => {
+                "knex `migrate.latest()` migrates the database"
+            }
             "runMigrations" => "TypeORM `runMigrations()` migrates the database",
-            "up" if lower.contains("umzug") || lower.contains("migrator") => "umzug `up()` migrates the database",
+            "up" if lower.contains("umzug") || lower.contains("migrator") => {
+                "umzug `up()` migrates the database"
+            }
             _ => continue,
         };
-        let Some(listen) = listens.iter().find(|l| l.call.start_byte() > n.start_byte()) else {
+        let Some(listen) = listens
+            .iter()
+            .find(|l| l.call.start_byte() > n.start_byte())
+        else {
             continue;
         };
         let line = listen.call.start_position().row + 1;
@@ -270,7 +315,11 @@ fn js_rule(cx: &Cx, out: &mut Report) {
         if !options {
             continue;
         }
-        let Some(obj) = call.arguments().first().and_then(|a| web::js_object(*a, src, &b)) else {
+        let Some(obj) = call
+            .arguments()
+            .first()
+            .and_then(|a| web::js_object(*a, src, &b))
+        else {
             continue;
         };
         if let Some((pair, v)) = web::js_property(obj, "synchronize", src) {
@@ -303,9 +352,16 @@ fn is_sequelize(obj: Node<'_>, src: &str, imports: &js::Imports, b: &Bindings<'_
 fn rust_rule(cx: &Cx, out: &mut Report) {
     let text = cx.text();
     // Only files that start a server: a separate `migrate` binary is the right place.
-    let starts_server = ["serve(", "HttpServer", ".launch()", "Server::bind", "Server::new", ".listen("]
-        .iter()
-        .any(|p| text.contains(p));
+    let starts_server = [
+        "serve(",
+        "HttpServer",
+        ".launch()",
+        "Server::bind",
+        "Server::new",
+        ".listen(",
+    ]
+    .iter()
+    .any(|p| text.contains(p));
     if !starts_server {
         return;
     }
@@ -326,13 +382,20 @@ impl<'ast> Visit<'ast> for RustVisitor<'_, '_> {
         let what = match m.method.to_string().as_str() {
             "run" => match web::rust_strip(&m.receiver) {
                 syn::Expr::Macro(mac)
-                    if mac.mac.path.segments.last().is_some_and(|s| s.ident == "migrate") =>
+                    if mac
+                        .mac
+                        .path
+                        .segments
+                        .last()
+                        .is_some_and(|s| s.ident == "migrate") =>
                 {
                     Some("`sqlx::migrate!().run(…)` migrates the database")
                 }
                 _ => None,
             },
-            "run_pending_migrations" => Some("diesel `run_pending_migrations(…)` migrates the database"),
+            "run_pending_migrations" => {
+                Some("diesel `run_pending_migrations(…)` migrates the database")
+            }
             _ => None,
         };
         if let Some(what) = what {
@@ -348,8 +411,14 @@ impl<'ast> Visit<'ast> for RustVisitor<'_, '_> {
 
     fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
         if let syn::Expr::Path(p) = &*call.func {
-            let segs: Vec<String> = p.path.segments.iter().map(|s| s.ident.to_string()).collect();
-            if segs.len() >= 2 && segs[segs.len() - 2] == "Migrator" && segs[segs.len() - 1] == "up" {
+            let segs: Vec<String> = p
+                .path
+                .segments
+                .iter()
+                .map(|s| s.ident.to_string())
+                .collect();
+            if segs.len() >= 2 && segs[segs.len() - 2] == "Migrator" && segs[segs.len() - 1] == "up"
+            {
                 self.out
                     .add(
                         self.cx.syn_span(call.span()),

@@ -196,7 +196,10 @@ fn python_call(
         let (span, message) = if lit == value {
             (treesitter::span(kw), what(kw_text, ""))
         } else {
-            let at = format!(" at line {} (through this `True`)", node.start_position().row + 1);
+            let at = format!(
+                " at line {} (through this `True`)",
+                node.start_position().row + 1
+            );
             (treesitter::span(lit), what(kw_text, &at))
         };
         out.add(span, message).fix(fix.to_owned());
@@ -208,7 +211,11 @@ fn python_call(
         )
         && !resolved.starts_with("subprocess.")
     {
-        let shown = if func_text.len() <= 30 { func_text } else { method };
+        let shown = if func_text.len() <= 30 {
+            func_text
+        } else {
+            method
+        };
         flag_kw(
             out,
             "debug",
@@ -224,8 +231,14 @@ fn python_call(
         flag_kw(
             out,
             "debug",
-            &|kw, at| format!("`{short}({kw})`{at} returns tracebacks to clients in every environment that runs this code, so production differs from development and leaks its internals"),
-            &format!("choose per environment: `{short}(debug=os.environ.get(\"APP_DEBUG\") == \"1\")`"),
+            &|kw, at| {
+                format!(
+                    "`{short}({kw})`{at} returns tracebacks to clients in every environment that runs this code, so production differs from development and leaks its internals"
+                )
+            },
+            &format!(
+                "choose per environment: `{short}(debug=os.environ.get(\"APP_DEBUG\") == \"1\")`"
+            ),
         );
     }
     // `app.config.update(DEBUG=True)` / `from_mapping(DEBUG=True)` / `update({"DEBUG": True})`
@@ -254,7 +267,9 @@ fn python_call(
                 ) else {
                     continue;
                 };
-                if treesitter::string_value(k, src).as_deref() == Some("DEBUG") && v.kind() == "true" {
+                if treesitter::string_value(k, src).as_deref() == Some("DEBUG")
+                    && v.kind() == "true"
+                {
                     out.add(
                         treesitter::span(pair),
                         format!("`\"DEBUG\": True` in the app config switches on debug mode: {WHY_PY}"),
@@ -318,16 +333,30 @@ fn is_truthy(v: &str) -> bool {
 // ---------------------------------------------------------------- Dockerfile
 
 /// `ENV` keys that switch debug mode on with a truthy value.
-const DEBUG_KEYS: &[&str] = &["FLASK_DEBUG", "DEBUG", "DJANGO_DEBUG", "APP_DEBUG", "QUART_DEBUG"];
+const DEBUG_KEYS: &[&str] = &[
+    "FLASK_DEBUG",
+    "DEBUG",
+    "DJANGO_DEBUG",
+    "APP_DEBUG",
+    "QUART_DEBUG",
+];
 /// `ENV` keys that name the framework's mode, `development` being debug mode.
-const MODE_KEYS: &[&str] = &["FLASK_ENV", "QUART_ENV", "NODE_ENV", "RAILS_ENV", "RACK_ENV"];
+const MODE_KEYS: &[&str] = &[
+    "FLASK_ENV",
+    "QUART_ENV",
+    "NODE_ENV",
+    "RAILS_ENV",
+    "RACK_ENV",
+];
 
 /// Judges one `KEY=value` of deploy configuration; the message and fix, if it is debug mode.
 pub fn judge_env(key: &str, value: &str) -> Option<(String, String)> {
     let upper = key.to_ascii_uppercase();
     if DEBUG_KEYS.contains(&upper.as_str()) && is_truthy(value) {
         return Some((
-            format!("`{key}={value}` switches on debug mode in every environment that runs this image: production then differs from development and serves debug pages"),
+            format!(
+                "`{key}={value}` switches on debug mode in every environment that runs this image: production then differs from development and serves debug pages"
+            ),
             format!("remove `{key}` from the image and set it only in the development environment"),
         ));
     }
@@ -335,10 +364,14 @@ pub fn judge_env(key: &str, value: &str) -> Option<(String, String)> {
         let fix = if upper == "NODE_ENV" {
             "set `NODE_ENV=production` in the image (dependencies and frameworks then run in production mode) and override it only in development".to_owned()
         } else {
-            format!("remove `{key}` from the image (or set it to `production`) and choose the mode per environment")
+            format!(
+                "remove `{key}` from the image (or set it to `production`) and choose the mode per environment"
+            )
         };
         return Some((
-            format!("`{key}={value}` runs the app in development mode in every environment that runs this image: production then differs from development"),
+            format!(
+                "`{key}={value}` runs the app in development mode in every environment that runs this image: production then differs from development"
+            ),
             fix,
         ));
     }

@@ -89,7 +89,9 @@ fn check(cx: &Cx, out: &mut Report) {
         FileKind::Requirements | FileKind::Pipfile | FileKind::PyProject => {
             tokens(cx.text(), '#').any(|t| PY_SERVER_PACKAGES.contains(&t.as_str()))
         }
-        FileKind::CargoToml => tokens(cx.text(), '#').any(|t| RUST_SERVER_PACKAGES.contains(&t.as_str())),
+        FileKind::CargoToml => {
+            tokens(cx.text(), '#').any(|t| RUST_SERVER_PACKAGES.contains(&t.as_str()))
+        }
         FileKind::PackageJson => package_json(cx.text()),
         _ => false,
     };
@@ -246,7 +248,9 @@ fn python_rule(cx: &Cx, found: &mut Vec<Sqlite>) -> bool {
                 let Some(v) = treesitter::string_value(n, src) else {
                     continue;
                 };
-                if v == "django.db.backends.sqlite3" || v == "django.contrib.gis.db.backends.spatialite" {
+                if v == "django.db.backends.sqlite3"
+                    || v == "django.contrib.gis.db.backends.spatialite"
+                {
                     found.push(Sqlite {
                         span: treesitter::span(n),
                         what: format!("the Django engine `{v}`"),
@@ -398,7 +402,10 @@ fn js_rule(cx: &Cx, found: &mut Vec<Sqlite>) -> bool {
                         continue;
                     }
                     let v = value.to_ascii_lowercase();
-                    if matches!(v.as_str(), "sqlite" | "sqlite3" | "better-sqlite3" | "sqljs") {
+                    if matches!(
+                        v.as_str(),
+                        "sqlite" | "sqlite3" | "better-sqlite3" | "sqljs"
+                    ) {
                         found.push(Sqlite {
                             span: treesitter::span(pair),
                             what: format!("`{}`", treesitter::text(pair, src)),
@@ -406,8 +413,16 @@ fn js_rule(cx: &Cx, found: &mut Vec<Sqlite>) -> bool {
                         });
                     } else if matches!(
                         v.as_str(),
-                        "postgres" | "postgresql" | "pg" | "mysql" | "mysql2" | "mariadb" | "mssql"
-                            | "oracle" | "oracledb" | "cockroachdb"
+                        "postgres"
+                            | "postgresql"
+                            | "pg"
+                            | "mysql"
+                            | "mysql2"
+                            | "mariadb"
+                            | "mssql"
+                            | "oracle"
+                            | "oracledb"
+                            | "cockroachdb"
                     ) {
                         server = true;
                     }
@@ -431,7 +446,10 @@ fn package_json(text: &str) -> bool {
     ]
     .iter()
     .filter_map(|k| v.get(k).and_then(|d| d.as_object()))
-    .any(|deps| deps.keys().any(|k| JS_SERVER_PACKAGES.contains(&k.as_str())))
+    .any(|deps| {
+        deps.keys()
+            .any(|k| JS_SERVER_PACKAGES.contains(&k.as_str()))
+    })
 }
 
 // ---------------------------------------------------------------- Rust
@@ -484,7 +502,10 @@ const RUST_SQLITE_PATHS: &[&str] = &[
 ];
 
 fn has_prefix(path: &str, prefix: &str) -> bool {
-    path == prefix || path.strip_prefix(prefix).is_some_and(|r| r.starts_with("::"))
+    path == prefix
+        || path
+            .strip_prefix(prefix)
+            .is_some_and(|r| r.starts_with("::"))
 }
 
 fn rust_rule(cx: &Cx, found: &mut Vec<Sqlite>) -> bool {
@@ -524,7 +545,12 @@ impl<'ast> Visit<'ast> for RustVisitor<'_, '_> {
         if let syn::Expr::Path(p) = &*call.func {
             let resolved = self.uses.resolve(&p.path);
             if RUST_SQLITE_PATHS.iter().any(|s| has_prefix(&resolved, s)) {
-                let segs: Vec<String> = p.path.segments.iter().map(|s| s.ident.to_string()).collect();
+                let segs: Vec<String> = p
+                    .path
+                    .segments
+                    .iter()
+                    .map(|s| s.ident.to_string())
+                    .collect();
                 let shown = segs[segs.len().saturating_sub(2)..].join("::");
                 self.found.push(Sqlite {
                     span: self.cx.syn_span(call.span()),
@@ -559,8 +585,18 @@ fn is_server_image(reference: &str) -> bool {
     let last = name.rsplit('/').next().unwrap_or(&name);
     matches!(
         last,
-        "postgres" | "postgresql" | "postgis" | "mysql" | "mariadb" | "percona" | "percona-server"
-            | "timescaledb" | "timescaledb-ha" | "cockroach" | "oracle-xe" | "oracle-free"
+        "postgres"
+            | "postgresql"
+            | "postgis"
+            | "mysql"
+            | "mariadb"
+            | "percona"
+            | "percona-server"
+            | "timescaledb"
+            | "timescaledb-ha"
+            | "cockroach"
+            | "oracle-xe"
+            | "oracle-free"
     ) || name.contains("mssql/server")
         || name.contains("container-registry.oracle.com/database")
 }
@@ -570,16 +606,26 @@ fn dockerfile_rule(cx: &Cx, found: &mut Vec<Sqlite>) -> bool {
     let mut server = false;
     for instr in &df.instructions {
         match instr.keyword.as_str() {
-            "FROM" => {
-                if instr.words.first().is_some_and(|w| is_server_image(&w.text)) {
-                    server = true;
-                }
+            "FROM"
+                if instr
+                    .words
+                    .first()
+                    .is_some_and(|w| is_server_image(&w.text)) =>
+            {
+                server = true;
             }
             "RUN" => {
                 let t = instr.args.text.to_ascii_lowercase();
-                if ["libpq", "postgresql-client", "mysqlclient", "mysql-client", "mariadb-client", "psycopg"]
-                    .iter()
-                    .any(|p| t.contains(p))
+                if [
+                    "libpq",
+                    "postgresql-client",
+                    "mysqlclient",
+                    "mysql-client",
+                    "mariadb-client",
+                    "psycopg",
+                ]
+                .iter()
+                .any(|p| t.contains(p))
                 {
                     server = true;
                 }
@@ -629,7 +675,8 @@ fn text_rule(cx: &Cx, found: &mut Vec<Sqlite>) -> bool {
             let at = from + i;
             from = at + 6;
             let before = line[..at].trim_end_matches(['"', '\'']);
-            let starts_value = before.ends_with('=') || before.ends_with(':') || before.trim_end().ends_with(':');
+            let starts_value =
+                before.ends_with('=') || before.ends_with(':') || before.trim_end().ends_with(':');
             let end = line[at..]
                 .find(|c: char| c.is_whitespace() || c == '"' || c == '\'')
                 .map_or(line.len(), |e| at + e);
@@ -672,12 +719,18 @@ mod tests {
         assert!(is_server_image("postgres:16-alpine"));
         assert!(is_server_image("docker.io/library/mysql:8@sha256:abc"));
         assert!(is_server_image("bitnami/postgresql"));
-        assert!(is_server_image("mcr.microsoft.com/mssql/server:2022-latest"));
+        assert!(is_server_image(
+            "mcr.microsoft.com/mssql/server:2022-latest"
+        ));
         assert!(!is_server_image("redis:7"));
         assert!(!is_server_image("python:3.12"));
-        assert!(has_prefix("sqlx::sqlite::SqlitePoolOptions::new", "sqlx::sqlite"));
+        assert!(has_prefix(
+            "sqlx::sqlite::SqlitePoolOptions::new",
+            "sqlx::sqlite"
+        ));
         assert!(!has_prefix("postgresql_thing", "postgres"));
-        let t: Vec<String> = tokens("psycopg2-binary==2.9  # pg\nDjango_Cockroachdb", '#').collect();
+        let t: Vec<String> =
+            tokens("psycopg2-binary==2.9  # pg\nDjango_Cockroachdb", '#').collect();
         assert_eq!(t, ["psycopg2-binary", "2.9", "django-cockroachdb"]);
     }
 }

@@ -22,7 +22,14 @@ pub const RULE: Rule = Rule {
         FileKind::Rust,
     ],
     triggers: &[
-        "listen", "port", "run", "serve", "bind", "Server", "SocketAddr", "parse",
+        "listen",
+        "port",
+        "run",
+        "serve",
+        "bind",
+        "Server",
+        "SocketAddr",
+        "parse",
     ],
     check,
 };
@@ -136,12 +143,26 @@ fn python_rule(cx: &Cx, out: &mut Report) {
         let positional = call.positional();
         let mut flag = |port_node: Node<'_>| {
             if let Some((lit, p)) = web::py_port_literal(port_node, src, &b) {
-                report(cx, out, treesitter::span(lit), call_span, &what, p, py_fix(p));
+                report(
+                    cx,
+                    out,
+                    treesitter::span(lit),
+                    call_span,
+                    &what,
+                    p,
+                    py_fix(p),
+                );
             }
         };
         let is_server_method = matches!(
             method,
-            "run" | "run_app" | "run_server" | "serve" | "start_server" | "create_server" | "make_server"
+            "run"
+                | "run_app"
+                | "run_server"
+                | "serve"
+                | "start_server"
+                | "create_server"
+                | "make_server"
         ) || full == "uvicorn.Config"
             || full == "hypercorn.config.Config";
         if is_server_method {
@@ -151,10 +172,12 @@ fn python_rule(cx: &Cx, out: &mut Report) {
         }
         match method {
             // Flask/Sanic `app.run("0.0.0.0", 5000)`.
-            "run" if func.kind() == "attribute" && positional.len() >= 2 => {
-                if treesitter::is_string(positional[0]) {
-                    flag(positional[1]);
-                }
+            "run"
+                if func.kind() == "attribute"
+                    && positional.len() >= 2
+                    && treesitter::is_string(positional[0]) =>
+            {
+                flag(positional[1]);
             }
             "make_server" if positional.len() >= 2 => flag(positional[1]),
             "start_server" | "create_server" if positional.len() >= 3 => flag(positional[2]),
@@ -193,7 +216,10 @@ fn python_rule(cx: &Cx, out: &mut Report) {
         if method == "serve" {
             if let Some((_, v)) = call.keyword("listen", src) {
                 if let Some(s) = treesitter::string_value(v, src) {
-                    if let Some(p) = s.split_whitespace().find_map(|a| web::socket_addr(a).map(|x| x.1)) {
+                    if let Some(p) = s
+                        .split_whitespace()
+                        .find_map(|a| web::socket_addr(a).map(|x| x.1))
+                    {
                         report(cx, out, treesitter::span(v), call_span, &what, p, py_fix(p));
                     }
                 }
@@ -275,17 +301,19 @@ fn js_rule(cx: &Cx, out: &mut Report) {
         let callee = treesitter::text(call.callee, src);
         let call_span = treesitter::span(call.node);
         // Express `app.set("port", 3000)`.
-        if name.ends_with(".set") && args.len() == 2 {
-            if treesitter::string_value(args[0], src).as_deref() == Some("port") {
-                if let Some((lit, p)) = web::js_port_literal(args[1], src, &b) {
-                    let recv = callee.trim_end_matches(".set");
-                    out.add(
-                        treesitter::span(lit),
-                        format!("`{callee}(\"port\", {p})` fixes the port the app listens on: the platform cannot assign the port through the environment"),
-                    )
-                    .fix(format!("read the port from the environment: `{recv}.set(\"port\", process.env.PORT ?? {p})`"));
-                }
-            }
+        let sets_port = name.ends_with(".set")
+            && args.len() == 2
+            && treesitter::string_value(args[0], src).as_deref() == Some("port");
+        if let Some((lit, p)) = sets_port
+            .then(|| web::js_port_literal(args[1], src, &b))
+            .flatten()
+        {
+            let recv = callee.trim_end_matches(".set");
+            out.add(
+                treesitter::span(lit),
+                format!("`{callee}(\"port\", {p})` fixes the port the app listens on: the platform cannot assign the port through the environment"),
+            )
+            .fix(format!("read the port from the environment: `{recv}.set(\"port\", process.env.PORT ?? {p})`"));
         }
         if js_port_option_server(&name) {
             let port = args
@@ -293,7 +321,11 @@ fn js_rule(cx: &Cx, out: &mut Report) {
                 .and_then(|a| web::js_object(*a, src, &b))
                 .and_then(|o| web::js_property(o, "port", src));
             if let Some((lit, p)) = port.and_then(|(_, v)| web::js_port_literal(v, src, &b)) {
-                let shown = if call.is_new { format!("new {callee}") } else { callee.to_owned() };
+                let shown = if call.is_new {
+                    format!("new {callee}")
+                } else {
+                    callee.to_owned()
+                };
                 report(
                     cx,
                     out,
@@ -301,7 +333,9 @@ fn js_rule(cx: &Cx, out: &mut Report) {
                     call_span,
                     &shown,
                     p,
-                    format!("read the port from the environment: `port: Number(process.env.PORT ?? {p})`"),
+                    format!(
+                        "read the port from the environment: `port: Number(process.env.PORT ?? {p})`"
+                    ),
                 );
             }
         }
@@ -346,7 +380,9 @@ fn rust_bind_fn(path: &str) -> bool {
     let ty = segs.next().unwrap_or("");
     matches!(
         (ty, f),
-        ("TcpListener" | "UdpSocket" | "Server", "bind") | ("Server", "try_bind") | ("TcpListener", "new")
+        ("TcpListener" | "UdpSocket" | "Server", "bind")
+            | ("Server", "try_bind")
+            | ("TcpListener", "new")
     )
 }
 
@@ -360,7 +396,7 @@ impl RustVisitor<'_, '_, '_> {
     fn flag(&mut self, addr: web::RustAddr, call: proc_macro2::Span, what: &str) {
         let p = addr.port;
         let fix = format!(
-            "read the port from the environment: `let port = std::env::var(\"PORT\").unwrap_or_else(|_| \"{p}\".into());` and bind `format!(\"0.0.0.0:{{port}}\")`"
+            "read the port from the environment: `let port: u16 = std::env::var(\"PORT\").ok().and_then(|p| p.parse().ok()).unwrap_or({p});` and bind `(\"0.0.0.0\", port)`"
         );
         let lit = self.cx.syn_span(addr.span);
         let call = self.cx.syn_span(call);
@@ -372,7 +408,12 @@ impl<'ast> Visit<'ast> for RustVisitor<'_, '_, '_> {
     fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
         if let syn::Expr::Path(p) = &*call.func {
             let path = self.uses.resolve(&p.path);
-            let short: Vec<String> = p.path.segments.iter().map(|s| s.ident.to_string()).collect();
+            let short: Vec<String> = p
+                .path
+                .segments
+                .iter()
+                .map(|s| s.ident.to_string())
+                .collect();
             let shown = short[short.len().saturating_sub(2)..].join("::");
             if rust_bind_fn(&path) {
                 if let Some(addr) = call.args.first().and_then(|a| web::rust_addr(a, self.b)) {
@@ -406,7 +447,11 @@ impl<'ast> Visit<'ast> for RustVisitor<'_, '_, '_> {
         let name = m.method.to_string();
         if rust_bind_method(&name) && self.in_fallback == 0 {
             if let Some(addr) = m.args.first().and_then(|a| web::rust_addr(a, self.b)) {
-                let span = m.method.span().join(m.paren_token.span.close()).unwrap_or(m.method.span());
+                let span = m
+                    .method
+                    .span()
+                    .join(m.paren_token.span.close())
+                    .unwrap_or(m.method.span());
                 self.flag(addr, span, &format!(".{name}"));
             }
         }

@@ -33,7 +33,8 @@ fn check(cx: &Cx, out: &mut Report) {
     }
 }
 
-const WHY: &str = "sessions vanish on every restart and deploy, and each process sees different ones";
+const WHY: &str =
+    "sessions vanish on every restart and deploy, and each process sees different ones";
 
 // ---------------------------------------------------------------- JavaScript / TypeScript
 
@@ -67,7 +68,9 @@ fn js_rule(cx: &Cx, out: &mut Report) {
                     .fix(JS_STORE_FIX);
                 }
             }
-            "express-session.MemoryStore" | "express-session.default.MemoryStore" if call.is_new => {
+            "express-session.MemoryStore" | "express-session.default.MemoryStore"
+                if call.is_new =>
+            {
                 out.add(
                     treesitter::span(call.node),
                     format!("express-session's `MemoryStore` keeps sessions in this process's memory (and leaks it): {WHY}"),
@@ -130,7 +133,8 @@ fn memorystore_bindings(nodes: &[Node<'_>], src: &str) -> Vec<String> {
                 .child_by_field_name("arguments")
                 .and_then(|a| web::args(a).first().copied())
                 .and_then(|a| treesitter::string_value(a, src));
-            if is_require && module.as_deref() == Some("memorystore") && name.kind() == "identifier" {
+            if is_require && module.as_deref() == Some("memorystore") && name.kind() == "identifier"
+            {
                 out.push(treesitter::text(name, src).to_owned());
             }
         }
@@ -174,7 +178,9 @@ fn python_rule(cx: &Cx, out: &mut Report) {
                     continue;
                 };
                 let is_config = func.kind() == "attribute"
-                    && func.child_by_field_name("object").is_some_and(|o| treesitter::text(o, src).ends_with("config"))
+                    && func
+                        .child_by_field_name("object")
+                        .is_some_and(|o| treesitter::text(o, src).ends_with("config"))
                     && func.child_by_field_name("attribute").is_some_and(|a| {
                         matches!(treesitter::text(a, src), "update" | "from_mapping")
                     });
@@ -188,7 +194,10 @@ fn python_rule(cx: &Cx, out: &mut Report) {
                     if a.kind() != "keyword_argument" {
                         continue;
                     }
-                    if let (Some(k), Some(v)) = (a.child_by_field_name("name"), a.child_by_field_name("value")) {
+                    if let (Some(k), Some(v)) = (
+                        a.child_by_field_name("name"),
+                        a.child_by_field_name("value"),
+                    ) {
                         judge_setting(out, treesitter::text(k, src), v, src, &b);
                     }
                 }
@@ -201,13 +210,7 @@ fn python_rule(cx: &Cx, out: &mut Report) {
 const DJANGO_FILE: &str = "django.contrib.sessions.backends.file";
 const DJANGO_CACHE: &str = "django.contrib.sessions.backends.cache";
 
-fn judge_setting(
-    out: &mut Report,
-    key: &str,
-    value: Node<'_>,
-    src: &str,
-    b: &Bindings<'_>,
-) {
+fn judge_setting(out: &mut Report, key: &str, value: Node<'_>, src: &str, b: &Bindings<'_>) {
     let Some(v) = treesitter::string_value(value, src) else {
         return;
     };
@@ -333,7 +336,8 @@ impl RustVisitor<'_, '_> {
         }
         // `use tower_sessions::*;` then `MemoryStore::default()`.
         let first = path.segments.first()?.ident.to_string();
-        if first == "MemoryStore" && path.segments.len() <= 2 && resolved.starts_with("MemoryStore") {
+        if first == "MemoryStore" && path.segments.len() <= 2 && resolved.starts_with("MemoryStore")
+        {
             return RUST_MEMORY_STORES.iter().copied().find(|s| {
                 self.globs
                     .iter()

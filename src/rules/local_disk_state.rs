@@ -30,7 +30,8 @@ fn check(cx: &Cx, out: &mut Report) {
     }
 }
 
-const WHY: &str = "the files vanish on every deploy and restart, and the app's other processes cannot see them";
+const WHY: &str =
+    "the files vanish on every deploy and restart, and the app's other processes cannot see them";
 
 // ---------------------------------------------------------------- JavaScript / TypeScript
 
@@ -47,7 +48,11 @@ fn js_rule(cx: &Cx, out: &mut Report) {
     for (name, call) in js::calls(lang, tree, src, &imports) {
         match name.as_str() {
             "multer" | "multer.default" => {
-                let Some(opts) = call.arguments().first().and_then(|a| web::js_object(*a, src, &b)) else {
+                let Some(opts) = call
+                    .arguments()
+                    .first()
+                    .and_then(|a| web::js_object(*a, src, &b))
+                else {
                     continue;
                 };
                 if let Some((pair, _)) = web::js_property(opts, "dest", src) {
@@ -61,7 +66,9 @@ fn js_rule(cx: &Cx, out: &mut Report) {
             "multer.diskStorage" | "multer.default.diskStorage" => {
                 out.add(
                     treesitter::span(call.node),
-                    format!("`multer.diskStorage(…)` stores uploads on this process's local disk: {WHY}"),
+                    format!(
+                        "`multer.diskStorage(…)` stores uploads on this process's local disk: {WHY}"
+                    ),
                 )
                 .fix(JS_FIX);
             }
@@ -75,7 +82,10 @@ fn js_rule(cx: &Cx, out: &mut Report) {
         if n.kind() != "variable_declarator" {
             continue;
         }
-        let (Some(name), Some(value)) = (n.child_by_field_name("name"), n.child_by_field_name("value")) else {
+        let (Some(name), Some(value)) = (
+            n.child_by_field_name("name"),
+            n.child_by_field_name("value"),
+        ) else {
             continue;
         };
         if !from_files(value) {
@@ -87,7 +97,10 @@ fn js_rule(cx: &Cx, out: &mut Report) {
             }
             "object_pattern" => {
                 for p in web::preorder(name) {
-                    if matches!(p.kind(), "shorthand_property_identifier_pattern" | "identifier") {
+                    if matches!(
+                        p.kind(),
+                        "shorthand_property_identifier_pattern" | "identifier"
+                    ) {
                         upload_vars.insert(treesitter::text(p, src));
                     }
                 }
@@ -99,10 +112,16 @@ fn js_rule(cx: &Cx, out: &mut Report) {
         if n.kind() != "call_expression" {
             continue;
         }
-        let Some(func) = n.child_by_field_name("function").filter(|f| f.kind() == "member_expression") else {
+        let Some(func) = n
+            .child_by_field_name("function")
+            .filter(|f| f.kind() == "member_expression")
+        else {
             continue;
         };
-        let (Some(obj), Some(prop)) = (func.child_by_field_name("object"), func.child_by_field_name("property")) else {
+        let (Some(obj), Some(prop)) = (
+            func.child_by_field_name("object"),
+            func.child_by_field_name("property"),
+        ) else {
             continue;
         };
         if treesitter::text(prop, src) != "mv" {
@@ -125,7 +144,10 @@ fn js_rule(cx: &Cx, out: &mut Report) {
 fn is_req_files(text: &str) -> bool {
     ["req.files", "request.files", "ctx.request.files"]
         .iter()
-        .any(|p| text.strip_prefix(p).is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '['])))
+        .any(|p| {
+            text.strip_prefix(p)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
+        })
 }
 
 // ---------------------------------------------------------------- Python
@@ -146,9 +168,10 @@ fn python_rule(cx: &Cx, out: &mut Report) {
     let b = Bindings::python(&nodes, src);
     let from_files = |n: Node<'_>| {
         let t = treesitter::text(n, src);
-        ["request.files", "flask.request.files"]
-            .iter()
-            .any(|p| t.strip_prefix(p).is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '['])))
+        ["request.files", "flask.request.files"].iter().any(|p| {
+            t.strip_prefix(p)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
+        })
     };
     // Names holding an upload: `f = request.files["f"]`, `for f in request.files.getlist("x")`,
     // `def store(f: FileStorage)`.
@@ -156,14 +179,20 @@ fn python_rule(cx: &Cx, out: &mut Report) {
     for &n in &nodes {
         match n.kind() {
             "for_statement" | "for_in_clause" => {
-                if let (Some(left), Some(right)) = (n.child_by_field_name("left"), n.child_by_field_name("right")) {
+                if let (Some(left), Some(right)) = (
+                    n.child_by_field_name("left"),
+                    n.child_by_field_name("right"),
+                ) {
                     if left.kind() == "identifier" && from_files(right) {
                         upload_vars.insert(treesitter::text(left, src));
                     }
                 }
             }
             "typed_parameter" | "typed_default_parameter" => {
-                let ty = n.child_by_field_name("type").map(|t| treesitter::text(t, src)).unwrap_or("");
+                let ty = n
+                    .child_by_field_name("type")
+                    .map(|t| treesitter::text(t, src))
+                    .unwrap_or("");
                 let resolved = imports.resolve(ty);
                 if resolved.ends_with("FileStorage") && !resolved.ends_with("FileSystemStorage") {
                     let name = n
@@ -201,7 +230,10 @@ fn python_rule(cx: &Cx, out: &mut Report) {
                 if func.kind() != "attribute" {
                     continue;
                 }
-                let (Some(obj), Some(attr)) = (func.child_by_field_name("object"), func.child_by_field_name("attribute")) else {
+                let (Some(obj), Some(attr)) = (
+                    func.child_by_field_name("object"),
+                    func.child_by_field_name("attribute"),
+                ) else {
                     continue;
                 };
                 if treesitter::text(attr, src) != "save" || !is_upload(obj) {

@@ -99,7 +99,9 @@ fn python_rule(cx: &Cx, out: &mut Report) {
             "identifier" => func_text,
             _ => continue,
         };
-        let first = web::args(arglist).first().map(|a| treesitter::text(*a, src));
+        let first = web::args(arglist)
+            .first()
+            .map(|a| treesitter::text(*a, src));
         let resolved = imports.resolve(func_text);
         if resolved == "signal.signal" || method == "add_signal_handler" {
             // A signal named through a variable (`for sig in (SIGTERM, SIGINT)`) counts
@@ -121,8 +123,17 @@ fn python_rule(cx: &Cx, out: &mut Report) {
                 .map(|o| treesitter::text(o, src))
                 .filter(|t| t.len() <= 30 && !t.contains('\n'))
                 .unwrap_or("server");
-            let dots = if web::args(arglist).is_empty() { "" } else { "…" };
-            starts.push((Span::new(attr.start_byte(), node.end_byte()), recv, method, dots));
+            let dots = if web::args(arglist).is_empty() {
+                ""
+            } else {
+                "…"
+            };
+            starts.push((
+                Span::new(attr.start_byte(), node.end_byte()),
+                recv,
+                method,
+                dots,
+            ));
         }
     }
     if handled {
@@ -166,7 +177,9 @@ fn rust_rule(cx: &Cx, out: &mut Report) {
         }
         out.add(
             span,
-            format!("`{what}` serves until the process is killed, with no graceful shutdown: {WHY}"),
+            format!(
+                "`{what}` serves until the process is killed, with no graceful shutdown: {WHY}"
+            ),
         )
         .fix(fix);
     }
@@ -218,7 +231,8 @@ impl<'ast> Visit<'ast> for RustVisitor<'_> {
             let path = self.uses.resolve(&p.path);
             if path == "axum::serve" {
                 let span = self.cx.syn_span(call.span());
-                self.starts.push((span, span, "axum::serve(…)".into(), AXUM_FIX.into()));
+                self.starts
+                    .push((span, span, "axum::serve(…)".into(), AXUM_FIX.into()));
             }
         }
         syn::visit::visit_expr_call(self, call);
@@ -251,7 +265,8 @@ impl<'ast> Visit<'ast> for RustVisitor<'_> {
             // hyper 0.14 / axum 0.6: `Server::bind(&addr).serve(make_svc)`.
             "serve"
                 if (base_path.starts_with("hyper::") || base_path.starts_with("axum::"))
-                    && (tail(&base_path, "Server", "bind") || tail(&base_path, "Server", "try_bind")) =>
+                    && (tail(&base_path, "Server", "bind")
+                        || tail(&base_path, "Server", "try_bind")) =>
             {
                 Some((
                     "Server::bind(…).serve(…)",

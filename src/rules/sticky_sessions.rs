@@ -88,7 +88,11 @@ fn tokenize(text: &str) -> Vec<(Tok, Span)> {
 
 fn nginx_rule(cx: &Cx, out: &mut Report) {
     let text = cx.text();
-    let word = |s: Span| text.get(s.start..s.end).unwrap_or("").trim_matches(['"', '\'']);
+    let word = |s: Span| {
+        text.get(s.start..s.end)
+            .unwrap_or("")
+            .trim_matches(['"', '\''])
+    };
     // Block names, innermost last.
     let mut stack: Vec<String> = Vec::new();
     // The directive being read: its words.
@@ -97,7 +101,10 @@ fn nginx_rule(cx: &Cx, out: &mut Report) {
         match tok {
             Tok::Word => words.push(span),
             Tok::Open => {
-                let name = words.first().map(|s| word(*s).to_owned()).unwrap_or_default();
+                let name = words
+                    .first()
+                    .map(|s| word(*s).to_owned())
+                    .unwrap_or_default();
                 stack.push(name);
                 words.clear();
             }
@@ -137,7 +144,10 @@ fn judge<'t>(out: &mut Report, words: &[Span], semi: Span, word: &dyn Fn(Span) -
         })
     {
         (
-            format!("`hash {}` routes each client to the same upstream server", args[0]),
+            format!(
+                "`hash {}` routes each client to the same upstream server",
+                args[0]
+            ),
             "remove the client-keyed `hash` (use round robin or `least_conn;`) and keep session state in a backing service such as Redis",
         )
     } else {
