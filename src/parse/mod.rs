@@ -4,3 +4,4 @@ pub mod dockerfile;
 pub mod image_ref;
 pub mod rust;
 pub mod treesitter;
+pub mod yaml;
