@@ -3,5 +3,6 @@
 pub mod dockerfile;
 pub mod image_ref;
 pub mod rust;
+pub mod shell;
 pub mod treesitter;
 pub mod yaml;
