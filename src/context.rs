@@ -7,6 +7,7 @@ use crate::finding::{Severity, Span};
 use crate::parse::dockerfile::{self, Dockerfile};
 use crate::parse::rust;
 use crate::parse::treesitter::{self, Lang};
+use crate::parse::yaml::{self, Yaml};
 use crate::source::SourceFile;
 use std::cell::{OnceCell, RefCell};
 use std::path::Path;
@@ -21,6 +22,7 @@ pub struct Cx<'a> {
     tree: OnceCell<Option<tree_sitter::Tree>>,
     rust: OnceCell<Option<syn::File>>,
     docker: OnceCell<Dockerfile>,
+    yaml: OnceCell<Yaml>,
     parse_errors: RefCell<Vec<(Span, String)>>,
 }
 
@@ -39,6 +41,7 @@ impl<'a> Cx<'a> {
             tree: OnceCell::new(),
             rust: OnceCell::new(),
             docker: OnceCell::new(),
+            yaml: OnceCell::new(),
             parse_errors: RefCell::new(Vec::new()),
         }
     }
@@ -105,6 +108,18 @@ impl<'a> Cx<'a> {
                 self.parse_error(*span, format!("Dockerfile: {msg}"));
             }
             df
+        })
+    }
+
+    /// The YAML documents of a YAML file (workflows, Compose, Kubernetes, …), with spans
+    /// and anchors resolved. Syntax errors become a `parse-error` note; what parsed is kept.
+    pub fn yaml(&self) -> &Yaml {
+        self.yaml.get_or_init(|| {
+            let y = yaml::parse(self.text());
+            for (span, msg) in &y.errors {
+                self.parse_error(*span, format!("YAML: {msg}"));
+            }
+            y
         })
     }
 
