@@ -3,8 +3,10 @@
 use super::Rule;
 use crate::classify::FileKind;
 use crate::context::{Cx, Report};
+use crate::finding::Span;
 use crate::lang::web::{self, Bindings};
-use crate::lang::{js, python};
+use crate::lang::{deploy, js, python};
+use crate::parse::yaml::Node as YamlNode;
 use crate::parse::treesitter;
 use std::collections::HashSet;
 use tree_sitter::Node;
@@ -17,14 +19,16 @@ pub const RULE: Rule = Rule {
         FileKind::JavaScript,
         FileKind::TypeScript,
         FileKind::Tsx,
+        FileKind::Yaml,
     ],
-    triggers: &["multer", "files"],
+    triggers: &["multer", "files", "hostPath"],
     check,
 };
 
 fn check(cx: &Cx, out: &mut Report) {
     match cx.kind() {
         FileKind::Python => python_rule(cx, out),
+        FileKind::Yaml => kubernetes_rule(cx, out),
         k if k.is_js_like() => js_rule(cx, out),
         _ => {}
     }
@@ -306,4 +310,59 @@ fn under_staticfiles(node: Node<'_>, src: &str) -> bool {
         cur = n.parent();
     }
     false
+}
+
+// ---------------------------------------------------------------- Kubernetes
+
+/// Host paths that node agents and tooling mount to read the node, not to store app data.
+fn is_system_path(path: &str) -> bool {
+    let p = path.trim_end_matches('/');
+    ["/sys", "/proc", "/dev", "/etc", "/run", "/var/run", "/lib/modules", "/usr", "/boot"]
+        .iter()
+        .any(|s| p == *s || p.starts_with(&format!("{s}/")))
+}
+
+const K8S_FIX: &str = "store the data in a backing service (object storage, a database) or, if it must be a filesystem, a PersistentVolumeClaim backed by networked storage";
+
+fn kubernetes_rule(cx: &Cx, out: &mut Report) {
+    for doc in &cx.yaml().docs {
+        let Some(kind) = deploy::k8s_kind(doc) else {
+            continue;
+        };
+        // DaemonSets are node agents (log shippers, monitoring) that read the node.
+        if kind == "DaemonSet" {
+            continue;
+        }
+        let mut report = |entry_key: Span, path: &str, what: String| {
+            if is_system_path(path) {
+                return;
+            }
+            out.add(
+                entry_key,
+                format!("{what} keeps data on one node's local disk (`{path}`): it is lost when the pod moves to another node, and replicas on other nodes cannot see it"),
+            )
+            .fix(K8S_FIX);
+        };
+        if kind == "PersistentVolume" {
+            if let Some(e) = doc.get("spec").and_then(|s| s.entry("hostPath")) {
+                let path = e.value.get("path").and_then(YamlNode::as_str).unwrap_or("");
+                report(e.key_span(), path, "a `hostPath` PersistentVolume".to_owned());
+            }
+            continue;
+        }
+        let Some(pod) = deploy::pod_spec(doc, kind) else {
+            continue;
+        };
+        for volume in pod.get("volumes").into_iter().flat_map(|v| v.items()) {
+            if let Some(e) = volume.entry("hostPath") {
+                let name = volume.get("name").and_then(YamlNode::as_str).unwrap_or("");
+                let path = e.value.get("path").and_then(YamlNode::as_str).unwrap_or("");
+                report(
+                    e.key_span(),
+                    path,
+                    format!("the {kind}'s `hostPath` volume `{name}`"),
+                );
+            }
+        }
+    }
 }
