@@ -5,7 +5,7 @@ use crate::classify::FileKind;
 use crate::context::{Cx, Report};
 use crate::finding::Span;
 use crate::lang::web::{self, Bindings};
-use crate::lang::{js, python};
+use crate::lang::{deploy, js, python};
 use crate::parse::dockerfile::{self, Vars};
 use crate::parse::treesitter;
 use tree_sitter::Node;
@@ -19,6 +19,8 @@ pub const RULE: Rule = Rule {
         FileKind::TypeScript,
         FileKind::Tsx,
         FileKind::Dockerfile,
+        FileKind::Compose,
+        FileKind::Yaml,
     ],
     triggers: &["debug", "_env", "'env'", "\"env\""],
     check,
@@ -28,6 +30,7 @@ fn check(cx: &Cx, out: &mut Report) {
     match cx.kind() {
         FileKind::Python => python_rule(cx, out),
         FileKind::Dockerfile => dockerfile_rule(cx, out),
+        FileKind::Compose | FileKind::Yaml => yaml_rule(cx, out),
         k if k.is_js_like() => js_rule(cx, out),
         _ => {}
     }
@@ -349,28 +352,34 @@ const MODE_KEYS: &[&str] = &[
     "RACK_ENV",
 ];
 
-/// Judges one `KEY=value` of deploy configuration; the message and fix, if it is debug mode.
-pub fn judge_env(key: &str, value: &str) -> Option<(String, String)> {
+/// Judges one `KEY=value` of deploy configuration (`place`: "image", "Compose service", …);
+/// the message and fix, if it is debug mode.
+pub fn judge_env(key: &str, value: &str, place: &str) -> Option<(String, String)> {
     let upper = key.to_ascii_uppercase();
+    let every = match place {
+        "ConfigMap" => "every environment that uses this ConfigMap".to_owned(),
+        "workload" => "every environment this workload is deployed to".to_owned(),
+        p => format!("every environment that runs this {p}"),
+    };
     if DEBUG_KEYS.contains(&upper.as_str()) && is_truthy(value) {
         return Some((
             format!(
-                "`{key}={value}` switches on debug mode in every environment that runs this image: production then differs from development and serves debug pages"
+                "`{key}={value}` switches on debug mode in {every}: production then differs from development and serves debug pages"
             ),
-            format!("remove `{key}` from the image and set it only in the development environment"),
+            format!("remove `{key}` from the {place} and set it only in the development environment"),
         ));
     }
     if MODE_KEYS.contains(&upper.as_str()) && is_development(value) {
         let fix = if upper == "NODE_ENV" {
-            "set `NODE_ENV=production` in the image (dependencies and frameworks then run in production mode) and override it only in development".to_owned()
+            format!("set `NODE_ENV=production` in the {place} (dependencies and frameworks then run in production mode) and override it only in development")
         } else {
             format!(
-                "remove `{key}` from the image (or set it to `production`) and choose the mode per environment"
+                "remove `{key}` from the {place} (or set it to `production`) and choose the mode per environment"
             )
         };
         return Some((
             format!(
-                "`{key}={value}` runs the app in development mode in every environment that runs this image: production then differs from development"
+                "`{key}={value}` runs the app in development mode in {every}: production then differs from development"
             ),
             fix,
         ));
@@ -407,7 +416,7 @@ fn dockerfile_rule(cx: &Cx, out: &mut Report) {
                     let Some(v) = v else { continue };
                     let (value, _) = dockerfile::substitute(&v.text, &vars);
                     if !dev_stage {
-                        if let Some((message, fix)) = judge_env(&k.text, &value) {
+                        if let Some((message, fix)) = judge_env(&k.text, &value, "image") {
                             let span = if value == v.text {
                                 Span::new(k.span.start, v.span.end.max(k.span.end))
                             } else {
@@ -420,6 +429,54 @@ fn dockerfile_rule(cx: &Cx, out: &mut Report) {
                 }
             }
             _ => {}
+        }
+    }
+}
+
+// ---------------------------------------------------------------- Compose, Kubernetes
+
+fn yaml_rule(cx: &Cx, out: &mut Report) {
+    let rel = &cx.file.rel_path;
+    // `docker-compose.override.yml` and `compose.dev.yaml` exist for local development.
+    if web::is_dev_path(rel) || rel.to_ascii_lowercase().contains("override") {
+        return;
+    }
+    let text = cx.text();
+    let judge_all = |vars: Vec<deploy::EnvVar>, place: &str, out: &mut Report| {
+        for var in vars {
+            if let Some((message, fix)) = judge_env(&var.key, var.value.trim(), place) {
+                out.add(var.span, message).fix(fix);
+            }
+        }
+    };
+    for doc in &cx.yaml().docs {
+        if cx.kind() == FileKind::Compose {
+            for (name, service) in deploy::compose_services(doc) {
+                if web::is_dev_path(name) {
+                    continue;
+                }
+                if let Some(env) = service.get("environment") {
+                    judge_all(deploy::env_vars(env, text), "Compose service", out);
+                }
+            }
+            continue;
+        }
+        let Some(kind) = deploy::k8s_kind(doc) else {
+            continue;
+        };
+        if kind == "ConfigMap" {
+            if let Some(data) = doc.get("data") {
+                judge_all(deploy::env_vars(data, text), "ConfigMap", out);
+            }
+            continue;
+        }
+        let Some(pod) = deploy::pod_spec(doc, kind) else {
+            continue;
+        };
+        for c in deploy::containers(pod) {
+            if let Some(env) = c.get("env") {
+                judge_all(deploy::env_vars(env, text), "workload", out);
+            }
         }
     }
 }
