@@ -4,8 +4,11 @@
 use super::Rule;
 use crate::classify::FileKind;
 use crate::context::{Cx, Report};
+use crate::lang::deploy::{self, StartScript};
 use crate::lang::web::{self, Bindings};
 use crate::lang::{js, python};
+use crate::parse::shell;
+use crate::parse::yaml::Node as YamlNode;
 use crate::parse::treesitter;
 use syn::spanned::Spanned;
 use syn::visit::Visit;
@@ -20,14 +23,23 @@ pub const RULE: Rule = Rule {
         FileKind::TypeScript,
         FileKind::Tsx,
         FileKind::Rust,
+        FileKind::Dockerfile,
+        FileKind::Procfile,
+        FileKind::Compose,
+        FileKind::Yaml,
+        FileKind::Shell,
     ],
     triggers: &[
         "create_all",
         "call_command",
         "sync(",
         "migrat",
-        "upgrade(",
+        "upgrade",
         "synchronize",
+        "prisma",
+        "goose",
+        "db:prepare",
+        "db:setup",
     ],
     check,
 };
@@ -39,6 +51,11 @@ fn check(cx: &Cx, out: &mut Report) {
     match cx.kind() {
         FileKind::Python => python_rule(cx, out),
         FileKind::Rust => rust_rule(cx, out),
+        FileKind::Dockerfile => dockerfile_rule(cx, out),
+        FileKind::Procfile => procfile_rule(cx, out),
+        FileKind::Compose => compose_rule(cx, out),
+        FileKind::Yaml => kubernetes_rule(cx, out),
+        FileKind::Shell => shell_rule(cx, out),
         k if k.is_js_like() => js_rule(cx, out),
         _ => {}
     }
@@ -429,4 +446,172 @@ impl<'ast> Visit<'ast> for RustVisitor<'_, '_> {
         }
         syn::visit::visit_expr_call(self, call);
     }
+}
+
+// ---------------------------------------------------------------- start commands
+
+const START_FIX: &str = "run migrations once per release as their own process — Procfile `release:`, a Kubernetes Job or Helm pre-upgrade hook, a CI/CD deploy step — and start only the server here";
+
+/// Commands that do not start anything worth the name after a migration.
+fn is_trivial(c: &shell::Command) -> bool {
+    matches!(
+        c.effective_name(),
+        Some("echo" | "printf" | "true" | ":" | "sleep" | "cd" | "export" | "set" | "wait" | "exit" | "test" | "[")
+    )
+}
+
+/// Reports migrations in a start command that go on to start something else (`strict`:
+/// only a recognised server counts, for scripts that may do anything afterwards).
+fn start_command(out: &mut Report, ss: &StartScript, strict: bool, place: &str) {
+    let seq = deploy::sequence(&ss.script);
+    for (i, c) in seq.iter().enumerate() {
+        let Some(label) = deploy::migration(c) else {
+            continue;
+        };
+        let later = seq[i + 1..].iter().find(|d| {
+            if strict {
+                deploy::is_server_start(d)
+            } else {
+                deploy::migration(d).is_none() && !is_trivial(d)
+            }
+        });
+        let Some(server) = later else { continue };
+        let name = deploy::core_words(server)
+            .first()
+            .map(|w| w.rsplit('/').next().unwrap_or(w).to_owned())
+            .unwrap_or_else(|| "the app".to_owned());
+        let name = if name.starts_with("$@") || name.starts_with("${@") {
+            "the container's command".to_owned()
+        } else {
+            format!("`{name}`")
+        };
+        out.add(
+            ss.span_of(c),
+            format!("{place} runs `{label}` and then starts {name}: {WHY}"),
+        )
+        .fix(START_FIX);
+    }
+}
+
+fn dockerfile_rule(cx: &Cx, out: &mut Report) {
+    let text = cx.text();
+    for instr in &cx.dockerfile().instructions {
+        if !matches!(instr.keyword.as_str(), "CMD" | "ENTRYPOINT") {
+            continue;
+        }
+        let place = format!("the `{}` start command", instr.keyword);
+        let ss = match &instr.exec_form {
+            Some(words) => {
+                let shell = words
+                    .first()
+                    .map(|w| w.text.rsplit('/').next().unwrap_or(&w.text))
+                    .is_some_and(|n| matches!(n, "sh" | "bash" | "dash" | "ash"));
+                let Some(c) = words.iter().position(|w| w.text.starts_with('-') && w.text.ends_with('c')) else {
+                    continue;
+                };
+                let Some(script) = words.get(c + 1).filter(|_| shell) else {
+                    continue;
+                };
+                let inner = crate::finding::Span::new(script.span.start + 1, script.span.end.saturating_sub(1));
+                deploy::parse_shell(&script.text, text, inner, script.span)
+            }
+            None => {
+                let rest = instr.rest().trim_end();
+                deploy::parse_shell(rest, text, instr.rest_span(), instr.rest_span())
+            }
+        };
+        start_command(out, &ss, false, &place);
+    }
+}
+
+fn procfile_rule(cx: &Cx, out: &mut Report) {
+    let text = cx.text();
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let start = offset;
+        offset += line.len();
+        let body = line.trim_end_matches(['\n', '\r']);
+        let Some((raw_name, command)) = body.split_once(':') else {
+            continue;
+        };
+        let name = raw_name.trim();
+        if name.starts_with('#') || name == "release" || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+            continue;
+        }
+        let lead = command.len() - command.trim_start().len();
+        let cmd = command.trim();
+        let at = start + raw_name.len() + 1 + lead;
+        let span = crate::finding::Span::new(at, at + cmd.len());
+        let ss = deploy::parse_shell(cmd, text, span, span);
+        start_command(out, &ss, false, &format!("the Procfile `{name}` process"));
+    }
+}
+
+/// A start command written as a YAML scalar or list (Compose `command:`, Kubernetes
+/// `command:` + `args:`).
+fn yaml_start(items: &[&YamlNode], text: &str) -> Option<StartScript> {
+    match items {
+        [single] if single.as_scalar().is_some() => deploy::parse_scalar_shell(single, text),
+        _ => deploy::parse_list_shell(items, text),
+    }
+}
+
+fn compose_rule(cx: &Cx, out: &mut Report) {
+    let rel = cx.file.rel_path.to_ascii_lowercase();
+    if web::is_dev_path(&rel) || rel.contains("override") {
+        return;
+    }
+    let text = cx.text();
+    for doc in &cx.yaml().docs {
+        for (name, service) in deploy::compose_services(doc) {
+            for key in ["entrypoint", "command"] {
+                let Some(node) = service.get(key) else { continue };
+                let items: Vec<&YamlNode> = match node.as_seq() {
+                    Some(_) => node.items().collect(),
+                    None => vec![node],
+                };
+                if let Some(ss) = yaml_start(&items, text) {
+                    start_command(out, &ss, false, &format!("the Compose service `{name}` `{key}`"));
+                }
+            }
+        }
+    }
+}
+
+fn kubernetes_rule(cx: &Cx, out: &mut Report) {
+    let text = cx.text();
+    for doc in &cx.yaml().docs {
+        let Some(kind) = deploy::k8s_kind(doc) else { continue };
+        // Jobs and CronJobs are one-off processes: the right place for migrations.
+        if !deploy::is_long_running(kind) {
+            continue;
+        }
+        let Some(pod) = deploy::pod_spec(doc, kind) else { continue };
+        for c in deploy::containers(pod) {
+            let items: Vec<&YamlNode> = ["command", "args"]
+                .iter()
+                .filter_map(|k| c.get(k))
+                .flat_map(|n| match n.as_seq() {
+                    Some(_) => n.items().collect::<Vec<_>>(),
+                    None => vec![n],
+                })
+                .collect();
+            if items.is_empty() {
+                continue;
+            }
+            let name = c.get("name").and_then(YamlNode::as_str).unwrap_or("?");
+            if let Some(ss) = yaml_start(&items, text) {
+                start_command(out, &ss, false, &format!("the {kind} container `{name}`"));
+            }
+        }
+    }
+}
+
+fn shell_rule(cx: &Cx, out: &mut Report) {
+    let ss = StartScript {
+        script: shell::parse(cx.text()),
+        fallback: None,
+    };
+    let name = cx.file.rel_path.rsplit('/').next().unwrap_or("");
+    start_command(out, &ss, true, &format!("the script `{name}`"));
 }
