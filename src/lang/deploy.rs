@@ -20,8 +20,13 @@ pub fn pod_spec<'n>(doc: &'n Node, kind: &str) -> Option<&'n Node> {
     let spec = doc.get("spec")?;
     match kind {
         "Pod" => Some(spec),
-        "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Job"
-        | "ReplicationController" | "DeploymentConfig" => spec.get("template")?.get("spec"),
+        "Deployment"
+        | "StatefulSet"
+        | "DaemonSet"
+        | "ReplicaSet"
+        | "Job"
+        | "ReplicationController"
+        | "DeploymentConfig" => spec.get("template")?.get("spec"),
         "CronJob" => spec
             .get("jobTemplate")?
             .get("spec")?
@@ -35,7 +40,12 @@ pub fn pod_spec<'n>(doc: &'n Node, kind: &str) -> Option<&'n Node> {
 pub fn is_long_running(kind: &str) -> bool {
     matches!(
         kind,
-        "Pod" | "Deployment" | "StatefulSet" | "ReplicaSet" | "ReplicationController" | "DeploymentConfig"
+        "Pod"
+            | "Deployment"
+            | "StatefulSet"
+            | "ReplicaSet"
+            | "ReplicationController"
+            | "DeploymentConfig"
     )
 }
 
@@ -84,7 +94,8 @@ pub fn env_vars(env: &Node, text: &str) -> Vec<EnvVar> {
     for item in env.items() {
         if let Some(s) = item.as_scalar() {
             if let Some((k, v)) = s.value.split_once('=') {
-                let whole = text.get(s.value_span.start..s.value_span.end) == Some(s.value.as_str());
+                let whole =
+                    text.get(s.value_span.start..s.value_span.end) == Some(s.value.as_str());
                 out.push(EnvVar {
                     key: k.to_owned(),
                     value: v.to_owned(),
@@ -141,9 +152,10 @@ pub fn parse_shell(value: &str, text: &str, content: Span, at: Span) -> StartScr
 pub fn parse_scalar_shell(node: &Node, text: &str) -> Option<StartScript> {
     let s = node.as_scalar()?;
     let content = match s.style {
-        ScalarStyle::Plain | ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted | ScalarStyle::Literal => {
-            s.value_span
-        }
+        ScalarStyle::Plain
+        | ScalarStyle::SingleQuoted
+        | ScalarStyle::DoubleQuoted
+        | ScalarStyle::Literal => s.value_span,
         ScalarStyle::Folded => Span::new(0, 0),
     };
     Some(parse_shell(&s.value, text, content, s.span))
@@ -159,7 +171,9 @@ pub fn parse_list_shell(items: &[&Node], text: &str) -> Option<StartScript> {
     }
     let shell = words[0].rsplit('/').next().unwrap_or(words[0]);
     if matches!(shell, "sh" | "bash" | "dash" | "ash" | "zsh") {
-        let c = words.iter().position(|w| w.starts_with('-') && w.ends_with('c'))?;
+        let c = words
+            .iter()
+            .position(|w| w.starts_with('-') && w.ends_with('c'))?;
         return parse_scalar_shell(items.get(c + 1)?, text);
     }
     // No shell: the items are argv. Quote them into one command line.
@@ -205,7 +219,10 @@ fn is_shell_wrapper(c: &Command) -> bool {
     matches!(
         c.effective_name(),
         Some("sh" | "bash" | "dash" | "ash" | "zsh")
-    ) && c.words.iter().any(|w| w.text.starts_with('-') && w.text.ends_with('c'))
+    ) && c
+        .words
+        .iter()
+        .any(|w| w.text.starts_with('-') && w.text.ends_with('c'))
 }
 
 /// Words of a command after its wrappers and runners (`sudo`, `exec`, `env`, `npx`,
@@ -214,9 +231,14 @@ pub fn core_words(c: &Command) -> Vec<&str> {
     let (_, eff) = c.effective();
     let mut w: Vec<&str> = eff.iter().map(|w| w.text.as_str()).collect();
     for _ in 0..4 {
-        let name = w.first().map(|s| s.rsplit('/').next().unwrap_or(s)).unwrap_or("");
+        let name = w
+            .first()
+            .map(|s| s.rsplit('/').next().unwrap_or(s))
+            .unwrap_or("");
         let skip = match (name, w.get(1).copied()) {
-            ("npx" | "bunx" | "pnpx", _) => 1 + usize::from(w.get(1).is_some_and(|a| a.starts_with('-'))),
+            ("npx" | "bunx" | "pnpx", _) => {
+                1 + usize::from(w.get(1).is_some_and(|a| a.starts_with('-')))
+            }
             ("pnpm" | "bun" | "yarn", Some("exec" | "dlx" | "x")) => 2,
             ("bundle" | "pipenv" | "poetry" | "uv" | "pdm" | "hatch", Some("exec" | "run")) => 2,
             ("python" | "python3", Some("-m")) => 2,
@@ -254,10 +276,16 @@ pub fn migration(c: &Command) -> Option<String> {
         }
         "knex" if w.iter().any(|x| x.starts_with("migrate:")) => "knex migrate".into(),
         n if n.starts_with("typeorm") && has("migration:run") => "typeorm migration:run".into(),
-        "rails" | "rake" if w.iter().any(|x| x.starts_with("db:migrate") || *x == "db:prepare" || *x == "db:setup") => {
+        "rails" | "rake"
+            if w.iter()
+                .any(|x| x.starts_with("db:migrate") || *x == "db:prepare" || *x == "db:setup") =>
+        {
             format!("{name} db:migrate")
         }
-        "php" if w.get(1).is_some_and(|s| s.ends_with("artisan")) && w.get(2).is_some_and(|s| s.starts_with("migrate")) => {
+        "php"
+            if w.get(1).is_some_and(|s| s.ends_with("artisan"))
+                && w.get(2).is_some_and(|s| s.starts_with("migrate")) =>
+        {
             "php artisan migrate".into()
         }
         "diesel" if has("migration") && has("run") => "diesel migration run".into(),
@@ -266,11 +294,15 @@ pub fn migration(c: &Command) -> Option<String> {
         "migrate" if has("up") => "migrate up".into(),
         "npm" | "yarn" | "pnpm" | "bun" => {
             let script = if name == "npm" || w.get(1) == Some(&"run") {
-                w.iter().skip(1).find(|x| !x.starts_with('-') && **x != "run")?
+                w.iter()
+                    .skip(1)
+                    .find(|x| !x.starts_with('-') && **x != "run")?
             } else {
                 w.get(1)?
             };
-            script.contains("migrat").then(|| format!("{name} run {script}"))?
+            script
+                .contains("migrat")
+                .then(|| format!("{name} run {script}"))?
         }
         _ => return None,
     };
@@ -313,8 +345,12 @@ pub fn is_server_start(c: &Command) -> bool {
             | "${@}"
     ) || (matches!(name, "npm" | "yarn" | "pnpm" | "bun")
         && w.get(1).is_some_and(|a| matches!(*a, "start" | "serve")))
-        || (matches!(name, "rails" | "flask") && w.get(1).is_some_and(|a| matches!(*a, "server" | "s" | "run")))
-        || (matches!(name, "python" | "python3") && w.iter().skip(1).any(|a| a.ends_with("manage.py")) && w.iter().any(|a| *a == "runserver"))
+        || (matches!(name, "rails" | "flask")
+            && w.get(1)
+                .is_some_and(|a| matches!(*a, "server" | "s" | "run")))
+        || (matches!(name, "python" | "python3")
+            && w.iter().skip(1).any(|a| a.ends_with("manage.py"))
+            && w.contains(&"runserver"))
 }
 
 #[cfg(test)]

@@ -8,8 +8,8 @@ use crate::lang::deploy::{self, StartScript};
 use crate::lang::web::{self, Bindings};
 use crate::lang::{js, python};
 use crate::parse::shell;
-use crate::parse::yaml::Node as YamlNode;
 use crate::parse::treesitter;
+use crate::parse::yaml::Node as YamlNode;
 use syn::spanned::Spanned;
 use syn::visit::Visit;
 use tree_sitter::Node;
@@ -456,7 +456,20 @@ const START_FIX: &str = "run migrations once per release as their own process â€
 fn is_trivial(c: &shell::Command) -> bool {
     matches!(
         c.effective_name(),
-        Some("echo" | "printf" | "true" | ":" | "sleep" | "cd" | "export" | "set" | "wait" | "exit" | "test" | "[")
+        Some(
+            "echo"
+                | "printf"
+                | "true"
+                | ":"
+                | "sleep"
+                | "cd"
+                | "export"
+                | "set"
+                | "wait"
+                | "exit"
+                | "test"
+                | "["
+        )
     )
 }
 
@@ -506,13 +519,19 @@ fn dockerfile_rule(cx: &Cx, out: &mut Report) {
                     .first()
                     .map(|w| w.text.rsplit('/').next().unwrap_or(&w.text))
                     .is_some_and(|n| matches!(n, "sh" | "bash" | "dash" | "ash"));
-                let Some(c) = words.iter().position(|w| w.text.starts_with('-') && w.text.ends_with('c')) else {
+                let Some(c) = words
+                    .iter()
+                    .position(|w| w.text.starts_with('-') && w.text.ends_with('c'))
+                else {
                     continue;
                 };
                 let Some(script) = words.get(c + 1).filter(|_| shell) else {
                     continue;
                 };
-                let inner = crate::finding::Span::new(script.span.start + 1, script.span.end.saturating_sub(1));
+                let inner = crate::finding::Span::new(
+                    script.span.start + 1,
+                    script.span.end.saturating_sub(1),
+                );
                 deploy::parse_shell(&script.text, text, inner, script.span)
             }
             None => {
@@ -535,7 +554,12 @@ fn procfile_rule(cx: &Cx, out: &mut Report) {
             continue;
         };
         let name = raw_name.trim();
-        if name.starts_with('#') || name == "release" || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+        if name.starts_with('#')
+            || name == "release"
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
             continue;
         }
         let lead = command.len() - command.trim_start().len();
@@ -565,13 +589,20 @@ fn compose_rule(cx: &Cx, out: &mut Report) {
     for doc in &cx.yaml().docs {
         for (name, service) in deploy::compose_services(doc) {
             for key in ["entrypoint", "command"] {
-                let Some(node) = service.get(key) else { continue };
+                let Some(node) = service.get(key) else {
+                    continue;
+                };
                 let items: Vec<&YamlNode> = match node.as_seq() {
                     Some(_) => node.items().collect(),
                     None => vec![node],
                 };
                 if let Some(ss) = yaml_start(&items, text) {
-                    start_command(out, &ss, false, &format!("the Compose service `{name}` `{key}`"));
+                    start_command(
+                        out,
+                        &ss,
+                        false,
+                        &format!("the Compose service `{name}` `{key}`"),
+                    );
                 }
             }
         }
@@ -581,12 +612,16 @@ fn compose_rule(cx: &Cx, out: &mut Report) {
 fn kubernetes_rule(cx: &Cx, out: &mut Report) {
     let text = cx.text();
     for doc in &cx.yaml().docs {
-        let Some(kind) = deploy::k8s_kind(doc) else { continue };
+        let Some(kind) = deploy::k8s_kind(doc) else {
+            continue;
+        };
         // Jobs and CronJobs are one-off processes: the right place for migrations.
         if !deploy::is_long_running(kind) {
             continue;
         }
-        let Some(pod) = deploy::pod_spec(doc, kind) else { continue };
+        let Some(pod) = deploy::pod_spec(doc, kind) else {
+            continue;
+        };
         for c in deploy::containers(pod) {
             let items: Vec<&YamlNode> = ["command", "args"]
                 .iter()

@@ -366,12 +366,16 @@ pub fn judge_env(key: &str, value: &str, place: &str) -> Option<(String, String)
             format!(
                 "`{key}={value}` switches on debug mode in {every}: production then differs from development and serves debug pages"
             ),
-            format!("remove `{key}` from the {place} and set it only in the development environment"),
+            format!(
+                "remove `{key}` from the {place} and set it only in the development environment"
+            ),
         ));
     }
     if MODE_KEYS.contains(&upper.as_str()) && is_development(value) {
         let fix = if upper == "NODE_ENV" {
-            format!("set `NODE_ENV=production` in the {place} (dependencies and frameworks then run in production mode) and override it only in development")
+            format!(
+                "set `NODE_ENV=production` in the {place} (dependencies and frameworks then run in production mode) and override it only in development"
+            )
         } else {
             format!(
                 "remove `{key}` from the {place} (or set it to `production`) and choose the mode per environment"

@@ -6,8 +6,8 @@ use crate::context::{Cx, Report};
 use crate::finding::Span;
 use crate::lang::web::{self, Bindings};
 use crate::lang::{deploy, js, python};
-use crate::parse::yaml::Node as YamlNode;
 use crate::parse::treesitter;
+use crate::parse::yaml::Node as YamlNode;
 use std::collections::HashSet;
 use tree_sitter::Node;
 
@@ -317,9 +317,19 @@ fn under_staticfiles(node: Node<'_>, src: &str) -> bool {
 /// Host paths that node agents and tooling mount to read the node, not to store app data.
 fn is_system_path(path: &str) -> bool {
     let p = path.trim_end_matches('/');
-    ["/sys", "/proc", "/dev", "/etc", "/run", "/var/run", "/lib/modules", "/usr", "/boot"]
-        .iter()
-        .any(|s| p == *s || p.starts_with(&format!("{s}/")))
+    [
+        "/sys",
+        "/proc",
+        "/dev",
+        "/etc",
+        "/run",
+        "/var/run",
+        "/lib/modules",
+        "/usr",
+        "/boot",
+    ]
+    .iter()
+    .any(|s| p == *s || p.starts_with(&format!("{s}/")))
 }
 
 const K8S_FIX: &str = "store the data in a backing service (object storage, a database) or, if it must be a filesystem, a PersistentVolumeClaim backed by networked storage";
@@ -346,7 +356,11 @@ fn kubernetes_rule(cx: &Cx, out: &mut Report) {
         if kind == "PersistentVolume" {
             if let Some(e) = doc.get("spec").and_then(|s| s.entry("hostPath")) {
                 let path = e.value.get("path").and_then(YamlNode::as_str).unwrap_or("");
-                report(e.key_span(), path, "a `hostPath` PersistentVolume".to_owned());
+                report(
+                    e.key_span(),
+                    path,
+                    "a `hostPath` PersistentVolume".to_owned(),
+                );
             }
             continue;
         }

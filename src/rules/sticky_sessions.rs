@@ -86,7 +86,8 @@ fn kubernetes_rule(cx: &Cx, out: &mut Report) {
         if let Some(annotations) = doc.get("metadata").and_then(|m| m.get("annotations")) {
             for (key, e) in annotations.entries() {
                 let v = e.value.as_str().unwrap_or("");
-                let sticky = (key.ends_with("/affinity") && (v.eq_ignore_ascii_case("cookie") || truthy(v)))
+                let sticky = (key.ends_with("/affinity")
+                    && (v.eq_ignore_ascii_case("cookie") || truthy(v)))
                     || (key == "nginx.ingress.kubernetes.io/upstream-hash-by"
                         && (v.contains("remote_addr") || v.contains("$cookie_")))
                     || (key.contains("sticky") && truthy(v))
@@ -135,8 +136,9 @@ fn kubernetes_rule(cx: &Cx, out: &mut Report) {
                 } else {
                     "Istio `consistentHash` load balancing pins each client to one backend"
                 };
-                out.add(span, format!("{what}: {WHY}"))
-                    .fix(format!("remove it (round robin or least-request) and {STATELESS_FIX}"));
+                out.add(span, format!("{what}: {WHY}")).fix(format!(
+                    "remove it (round robin or least-request) and {STATELESS_FIX}"
+                ));
             }
         }
     }
@@ -148,12 +150,17 @@ fn kubernetes_rule(cx: &Cx, out: &mut Report) {
 fn compose_rule(cx: &Cx, out: &mut Report) {
     for doc in &cx.yaml().docs {
         for (_, service) in deploy::compose_services(doc) {
-            let Some(labels) = service.get("labels").or_else(|| service.get("deploy").and_then(|d| d.get("labels"))) else {
+            let Some(labels) = service
+                .get("labels")
+                .or_else(|| service.get("deploy").and_then(|d| d.get("labels")))
+            else {
                 continue;
             };
             for var in deploy::env_vars(labels, cx.text()) {
                 let key = var.key.to_ascii_lowercase();
-                if (key.contains(".sticky") || key.contains(".stickiness")) && truthy(var.value.trim()) {
+                if (key.contains(".sticky") || key.contains(".stickiness"))
+                    && truthy(var.value.trim())
+                {
                     out.add(
                         var.span,
                         format!("the label `{}={}` turns on sticky sessions at the load balancer: {WHY}", var.key, var.value),
