@@ -698,6 +698,22 @@ impl<'ast> syn::visit::Visit<'ast> for RustBindings<'ast> {
     }
 }
 
+/// Test code in a Rust file: `#[test]`, `#[tokio::test]`, `#[cfg(test)]` items. Their
+/// servers and addresses are throwaway fixtures, not the deployed process.
+pub fn rust_is_test(attrs: &[syn::Attribute]) -> bool {
+    use quote::ToTokens;
+    attrs.iter().any(|a| {
+        let path = a.path();
+        if path.segments.last().is_some_and(|s| s.ident == "test") {
+            return true;
+        }
+        path.is_ident("cfg") && {
+            let t = a.meta.to_token_stream().to_string();
+            t.contains("test") && !t.contains("not (test")
+        }
+    })
+}
+
 /// Looks through `&x`, `(x)`, `x?`, `x.await`, `x.unwrap()`, `x.expect(…)`, `x.into()`.
 pub fn rust_strip(mut e: &syn::Expr) -> &syn::Expr {
     for _ in 0..16 {

@@ -395,6 +395,18 @@ struct RustVisitor<'a, 'r> {
 const RUST_FIX: &str = "run migrations as a one-off process (`sqlx migrate run`, a `migrate` binary or subcommand run in the release phase or a Kubernetes Job), not in the server's `main`";
 
 impl<'ast> Visit<'ast> for RustVisitor<'_, '_> {
+    fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
+        if !web::rust_is_test(&m.attrs) {
+            syn::visit::visit_item_mod(self, m);
+        }
+    }
+
+    fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+        if !web::rust_is_test(&f.attrs) {
+            syn::visit::visit_item_fn(self, f);
+        }
+    }
+
     fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
         let what = match m.method.to_string().as_str() {
             "run" => match web::rust_strip(&m.receiver) {
@@ -481,14 +493,17 @@ fn start_command(out: &mut Report, ss: &StartScript, strict: bool, place: &str) 
         let Some(label) = deploy::migration(c) else {
             continue;
         };
-        let later = seq[i + 1..].iter().find(|d| {
-            if strict {
-                deploy::is_server_start(d)
-            } else {
-                deploy::migration(d).is_none() && !is_trivial(d)
-            }
-        });
-        let Some(server) = later else { continue };
+        // What the start command goes on to run: for a script, the first server it starts;
+        // for a start command, its last command (the process that keeps running).
+        let server = if strict {
+            seq[i + 1..].iter().find(|d| deploy::is_server_start(d))
+        } else {
+            seq[i + 1..]
+                .iter()
+                .rev()
+                .find(|d| deploy::migration(d).is_none() && !is_trivial(d))
+        };
+        let Some(server) = server else { continue };
         let name = deploy::core_words(server)
             .first()
             .map(|w| w.rsplit('/').next().unwrap_or(w).to_owned())

@@ -27,6 +27,9 @@ pub const RULE: Rule = Rule {
 };
 
 fn check(cx: &Cx, out: &mut Report) {
+    if web::is_test_path(&cx.file.rel_path) {
+        return;
+    }
     match cx.kind() {
         FileKind::Python => python_rule(cx, out),
         FileKind::Dockerfile => dockerfile_rule(cx, out),
@@ -148,7 +151,7 @@ fn python_rule(cx: &Cx, out: &mut Report) {
             _ => {}
         }
     }
-    if settings_like && !web::is_dev_path(&cx.file.rel_path) {
+    if settings_like && !web::is_dev_path(&cx.file.rel_path) && !overridden_by_siblings(cx) {
         for (assign, _) in module_debug {
             out.add(
                 treesitter::span(assign),
@@ -282,6 +285,55 @@ fn python_call(
             }
         }
     }
+}
+
+/// Whether this is the shared base of a settings package (`settings/base.py`) whose
+/// per-environment modules beside it set `DEBUG` themselves: the base's value is then a
+/// default that production overrides.
+fn overridden_by_siblings(cx: &Cx) -> bool {
+    let rel = cx.file.rel_path.to_ascii_lowercase();
+    let mut parts = rel.rsplit('/');
+    let name = parts.next().unwrap_or("");
+    let parent = parts.next().unwrap_or("");
+    let is_base = matches!(
+        name,
+        "base.py" | "common.py" | "defaults.py" | "default.py" | "shared.py" | "__init__.py"
+    );
+    if parent != "settings" || !is_base {
+        return false;
+    }
+    let Some(dir) = cx.abs_path.parent() else {
+        return false;
+    };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return false;
+    };
+    for entry in entries.flatten().take(64) {
+        let path = entry.path();
+        let Some(file) = path.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
+        if !file.ends_with(".py") || file.eq_ignore_ascii_case(name) || web::is_dev_path(file) {
+            continue;
+        }
+        // Regular files of sane size only; links are not followed.
+        let Ok(meta) = std::fs::symlink_metadata(&path) else {
+            continue;
+        };
+        if !meta.is_file() || meta.len() > 256 * 1024 {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        if text.lines().any(|l| {
+            let t = l.trim_end();
+            t.starts_with("DEBUG =") || t.starts_with("DEBUG=") || t.starts_with("DEBUG:")
+        }) {
+            return true;
+        }
+    }
+    false
 }
 
 /// `settings.py`, `settings_prod.py`, `settings/base.py`, `conf/settings/production.py`.

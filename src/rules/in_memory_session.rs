@@ -25,6 +25,9 @@ pub const RULE: Rule = Rule {
 };
 
 fn check(cx: &Cx, out: &mut Report) {
+    if web::is_test_path(&cx.file.rel_path) {
+        return;
+    }
     match cx.kind() {
         FileKind::Python => python_rule(cx, out),
         FileKind::Rust => rust_rule(cx, out),
@@ -326,6 +329,14 @@ struct RustVisitor<'a, 'r> {
 impl RustVisitor<'_, '_> {
     /// The memory store a path names (`MemoryStore::default` → `tower_sessions::MemoryStore`).
     fn memory_store(&self, path: &syn::Path) -> Option<&'static str> {
+        // Constructors only: `MemoryStore::from_ref(state)` fetches the one already made.
+        let ctor = path.segments.last().is_some_and(|s| {
+            let f = s.ident.to_string();
+            f == "new" || f == "default" || f.starts_with("with")
+        });
+        if !ctor {
+            return None;
+        }
         let resolved = self.uses.resolve(path);
         let resolved = resolved.strip_prefix("::").unwrap_or(&resolved);
         if let Some(s) = RUST_MEMORY_STORES
@@ -349,6 +360,18 @@ impl RustVisitor<'_, '_> {
 }
 
 impl<'ast> Visit<'ast> for RustVisitor<'_, '_> {
+    fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
+        if !web::rust_is_test(&m.attrs) {
+            syn::visit::visit_item_mod(self, m);
+        }
+    }
+
+    fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+        if !web::rust_is_test(&f.attrs) {
+            syn::visit::visit_item_fn(self, f);
+        }
+    }
+
     fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
         if let syn::Expr::Path(p) = &*call.func {
             if let Some(store) = self.memory_store(&p.path) {

@@ -26,6 +26,14 @@ pub const RULE: Rule = Rule {
 };
 
 fn check(cx: &Cx, out: &mut Report) {
+    // Tests, and Django management commands and migrations, are not the server process.
+    let rel = &cx.file.rel_path;
+    if web::is_test_path(rel)
+        || rel.contains("management/commands/")
+        || rel.contains("/migrations/")
+    {
+        return;
+    }
     match cx.kind() {
         FileKind::Python => python_rule(cx, out),
         FileKind::Yaml => kubernetes_rule(cx, out),

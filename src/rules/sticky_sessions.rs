@@ -4,7 +4,7 @@ use super::Rule;
 use crate::classify::FileKind;
 use crate::context::{Cx, Report};
 use crate::finding::Span;
-use crate::lang::deploy;
+use crate::lang::{deploy, web};
 use crate::parse::yaml::{Entry, Node};
 
 pub const RULE: Rule = Rule {
@@ -27,6 +27,9 @@ pub const RULE: Rule = Rule {
 const WHY: &str = "clients are pinned to one process, which hides per-process state that is lost when that process restarts or is scaled away, and spreads load unevenly";
 
 fn check(cx: &Cx, out: &mut Report) {
+    if web::is_test_path(&cx.file.rel_path) {
+        return;
+    }
     match cx.kind() {
         FileKind::Nginx => nginx_rule(cx, out),
         FileKind::Yaml => kubernetes_rule(cx, out),
