@@ -314,6 +314,21 @@ fn scans_the_fleet_records_failures_and_merges_shards_identically() {
     assert_eq!(factors[1]["status"], "pass");
     assert_eq!(factors[0]["status"], "not-assessed");
 
+    // A result left from an earlier scan (listed by no shard manifest) is ignored.
+    let mut old = read_json(&f.path("all").join(names.iter().next().unwrap()));
+    old["repository"]["id"] = "file:///gone".into();
+    old["repository"]["slug"] = "gone-00000000".into();
+    let stale = f.path("s1/gone-00000000.json");
+    fs::write(&stale, old.to_string()).unwrap();
+    let (o, again) = merge(&f, &["s1", "s2", "s3"], "json");
+    assert!(
+        stderr(&o).contains("ignored 1 result file"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(again == json);
+    fs::remove_file(stale).unwrap();
+
     // A missing shard is reported, and the exit code says so.
     let (out, _) = merge(&f, &["s1", "s2"], "json");
     assert_eq!(out.status.code(), Some(2));

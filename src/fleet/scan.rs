@@ -13,6 +13,7 @@ use crate::engine::{self, ScanOptions};
 use crate::finding::Severity;
 use crate::output;
 use crate::report::sarif;
+use crate::report::summary::plural;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Mutex;
@@ -67,6 +68,9 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode, String> {
         Some(path) => Some(Config::load(path)?),
         None => None,
     };
+    if args.jobs == Some(0) {
+        return Err("--jobs must be at least 1".into());
+    }
     let selected: Vec<&Repo> = shard
         .select(&repos)
         .into_iter()
@@ -88,9 +92,6 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode, String> {
     }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let jobs = args.jobs.unwrap_or(cores).clamp(1, selected.len().max(1));
-    if args.jobs == Some(0) {
-        return Err("--jobs must be at least 1".into());
-    }
     let git_opts = GitOptions::from_env(Duration::from_secs(args.git_timeout.max(1)));
     let job = Job {
         out: &args.out,
@@ -229,15 +230,15 @@ fn process(repo: &Repo, job: &Job<'_>) -> Outcome {
             let s = result.summary.as_ref();
             let n = result.findings.len();
             format!(
-                "{}{}: {n} finding{} in {} files",
+                "{}{}: {} in {}",
                 repo.id,
                 result
                     .commit
                     .as_deref()
                     .map(|c| format!(" at {}", &c[..c.len().min(12)]))
                     .unwrap_or_default(),
-                if n == 1 { "" } else { "s" },
-                s.map_or(0, |s| s.files_scanned)
+                plural(n, "finding"),
+                plural(s.map_or(0, |s| s.files_scanned), "file")
             )
         }
     };
