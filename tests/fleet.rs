@@ -231,6 +231,11 @@ fn scans_the_fleet_records_failures_and_merges_shards_identically() {
         stderr(&all)
     );
 
+    // --exit-zero leaves the verdict to the merge, writing the same results.
+    let zero = scan(&f, "zero", &["--exit-zero"]);
+    assert_eq!(zero.status.code(), Some(0), "{}", stderr(&zero));
+    assert_eq!(results(&f.path("zero")), names);
+
     // Three shards as separate processes: disjoint, and together the whole list.
     let mut union = BTreeSet::new();
     let mut total = 0;

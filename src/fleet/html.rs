@@ -51,7 +51,7 @@ table.heat thead th{font-weight:600;padding:4px 6px;background:var(--bg);font-si
 table.heat th.repo{text-align:left;padding:4px 10px;font-weight:500;background:#fff;max-width:420px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 table.heat td.c{width:44px;height:30px;text-align:center;font-size:12px;font-weight:600;color:#fff}
 td.pass{background:var(--pass)}td.warn{background:var(--warn)}td.fail{background:var(--fail)}td.na{background:var(--na);color:var(--muted)!important}
-td.error{background:var(--err);color:#fff;text-align:left;padding:0 10px!important;font-weight:500}
+td.unscanned{background:var(--err);color:#fff;text-align:left;padding:0 10px!important;font-weight:500}
 td.mini{padding:0 8px!important;width:110px}
 td.mini .bar{height:10px}
 td.mini small{display:block;color:var(--muted);font-size:11px;text-align:right}
@@ -72,6 +72,7 @@ table.findings{width:100%;margin:0 0 8px}
 table.findings th,table.findings td{text-align:left;padding:5px 12px;border-top:1px solid var(--line);vertical-align:top}
 table.findings th{font-size:12px;color:var(--muted);font-weight:600}
 table.findings td.loc{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:12px;white-space:nowrap}
+table.findings td.rule{white-space:nowrap}
 .sev{font-weight:600}.sev.error{color:var(--fail)}.sev.warning{color:var(--warn)}.sev.note{color:#0969da}
 .fix{color:var(--muted);font-size:12px;margin-top:2px}
 code{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:12px}
@@ -221,7 +222,7 @@ pub fn render(report: &Report) -> String {
         if let Some(e) = &r.error {
             let _ = write!(
                 o,
-                "<td class=\"error\" colspan=\"{}\" title=\"{}\">not scanned: {}</td>",
+                "<td class=\"unscanned\" colspan=\"{}\" title=\"{}\">not scanned: {}</td>",
                 report.factors.len() + 3,
                 esc(e),
                 esc(&truncate(e, 90))
@@ -360,7 +361,7 @@ pub fn render(report: &Report) -> String {
                 };
                 let _ = write!(
                     o,
-                    "<tr><td class=\"sev {sev}\">{}</td><td class=\"loc\">{loc}</td><td><code>{}</code><br><span class=\"muted\">{} {}</span></td><td>{}",
+                    "<tr><td class=\"sev {sev}\">{}</td><td class=\"loc\">{loc}</td><td class=\"rule\"><code>{}</code><br><span class=\"muted\">{} {}</span></td><td>{}",
                     esc(&f.severity),
                     esc(&f.rule),
                     crate::catalog::factor_roman(f.factor),

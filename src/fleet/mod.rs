@@ -58,6 +58,10 @@ pub struct ScanArgs {
     /// Seconds each git command may take
     #[arg(long, value_name = "SECONDS", default_value_t = 600)]
     pub git_timeout: u64,
+    /// Exit 0 once every result is written, even with findings or failed repositories
+    /// (for job runners that retry failed jobs; `fleet merge` is then the gate)
+    #[arg(long)]
+    pub exit_zero: bool,
     /// Report only failures on stderr
     #[arg(long, short = 'q')]
     pub quiet: bool,

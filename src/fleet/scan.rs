@@ -32,6 +32,8 @@ struct Job<'a> {
 /// What became of one repository.
 struct Outcome {
     failed: bool,
+    /// Its result file could not be written: nothing records what happened.
+    lost: bool,
     failing_findings: bool,
     line: String,
 }
@@ -164,7 +166,12 @@ pub fn run(args: &ScanArgs) -> Result<ExitCode, String> {
             args.out.display()
         );
     }
-    Ok(if failed > 0 {
+    let lost = outcomes.iter().filter(|o| o.lost).count();
+    Ok(if lost > 0 {
+        ExitCode::from(2)
+    } else if args.exit_zero {
+        ExitCode::SUCCESS
+    } else if failed > 0 {
         ExitCode::from(2)
     } else if failing > 0 {
         ExitCode::from(1)
@@ -244,6 +251,7 @@ fn process(repo: &Repo, job: &Job<'_>) -> Outcome {
     };
     Outcome {
         failed: result.error.is_some() || write_error.is_some(),
+        lost: write_error.is_some(),
         failing_findings: failing,
         line,
     }
