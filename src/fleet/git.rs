@@ -190,30 +190,32 @@ fn run(mut cmd: Command, opts: &GitOptions, what: &str) -> Result<String, String
             Err(e) => return Err(format!("cannot wait for git: {e}")),
         }
     };
-    let out = out_reader.join().unwrap_or_default();
-    let err = err_reader.join().unwrap_or_default();
-    match status {
-        None => Err(format!(
+    let Some(status) = status else {
+        // A helper git started (ssh, git-remote-https) may still hold the pipes: leave
+        // the readers to finish on their own rather than wait for them.
+        return Err(format!(
             "{what} timed out after {}s",
             opts.timeout.as_secs()
-        )),
-        Some(s) if s.success() => Ok(String::from_utf8_lossy(&out).into_owned()),
-        Some(s) => {
-            let text = String::from_utf8_lossy(&err);
-            let lines: Vec<&str> = text
-                .lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty() && !l.starts_with("hint:"))
-                .collect();
-            let tail = lines[lines.len().saturating_sub(3)..].join(" / ");
-            let detail = if tail.is_empty() {
-                format!("exit status {}", s.code().unwrap_or(-1))
-            } else {
-                tail.chars().take(500).collect()
-            };
-            Err(opts.redact(&format!("{what} failed: {detail}")))
-        }
+        ));
+    };
+    let out = out_reader.join().unwrap_or_default();
+    let err = err_reader.join().unwrap_or_default();
+    if status.success() {
+        return Ok(String::from_utf8_lossy(&out).into_owned());
     }
+    let text = String::from_utf8_lossy(&err);
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("hint:"))
+        .collect();
+    let tail = lines[lines.len().saturating_sub(3)..].join(" / ");
+    let detail = if tail.is_empty() {
+        format!("exit status {}", status.code().unwrap_or(-1))
+    } else {
+        tail.chars().take(500).collect()
+    };
+    Err(opts.redact(&format!("{what} failed: {detail}")))
 }
 
 /// Brings `url` at `git_ref` (default branch if `None`) into `dir`, creating or updating

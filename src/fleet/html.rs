@@ -3,7 +3,8 @@
 //! coverage bars, and each repository's findings in a `<details>` drill-down with links
 //! to the file and line on known forges. Every piece of scanned text is escaped.
 
-use super::merge::{Coverage, Report, forge};
+use super::merge::{Coverage, MergedFinding, Report, forge};
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
 /// Findings listed per repository; the rest are counted.
@@ -281,6 +282,10 @@ pub fn render(report: &Report) -> String {
     o.push_str("<div class=\"legend\"><span><i style=\"background:var(--pass)\"></i>pass</span><span><i style=\"background:var(--warn)\"></i>warnings (count)</span><span><i style=\"background:var(--fail)\"></i>errors (errors + warnings)</span><span><i style=\"background:var(--na)\"></i>not assessed (no rule covers the factor yet)</span><span><i style=\"background:var(--err)\"></i>not scanned</span></div>\n");
 
     // Drill-down.
+    let mut by_repo: BTreeMap<&str, Vec<&MergedFinding>> = BTreeMap::new();
+    for f in &report.findings {
+        by_repo.entry(f.repository.as_str()).or_default().push(f);
+    }
     o.push_str("<h2>Findings by repository</h2>\n");
     for r in &report.repositories {
         let web = forge(&r.location);
@@ -342,11 +347,7 @@ pub fn render(report: &Report) -> String {
         if let Some(e) = &r.error {
             let _ = writeln!(o, "<div class=\"errbox\">{}</div>", esc(e));
         }
-        let findings: Vec<_> = report
-            .findings
-            .iter()
-            .filter(|f| f.repository == r.id)
-            .collect();
+        let findings = by_repo.get(r.id.as_str()).map_or(&[][..], Vec::as_slice);
         if !findings.is_empty() {
             o.push_str("<table class=\"findings\"><thead><tr><th>severity</th><th>location</th><th>rule</th><th>message</th></tr></thead><tbody>\n");
             for f in findings.iter().take(MAX_PER_REPO) {
