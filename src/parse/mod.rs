@@ -2,5 +2,9 @@
 
 pub mod dockerfile;
 pub mod image_ref;
+pub mod json;
+pub mod nearby;
+pub mod requirements;
 pub mod rust;
+pub mod toml_doc;
 pub mod treesitter;
