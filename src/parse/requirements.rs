@@ -393,7 +393,8 @@ pub fn parse_requirement(
     }
     let set_span = |req: &mut Requirement, a: usize, b: usize| {
         req.span = span(a, b);
-        req.display = s[a..b].to_owned();
+        // White space folded: a requirement continued over lines reads as one.
+        req.display = s[a..b].split_whitespace().collect::<Vec<_>>().join(" ");
     };
     if is_url(main) {
         let url_end = trimmed_start + main.find(char::is_whitespace).unwrap_or(main.len());
@@ -465,7 +466,8 @@ pub fn parse_requirement(
             trimmed_start + url_start,
             trimmed_start + url_start + url_len,
         ));
-        req.local = url.to_ascii_lowercase().starts_with("file:");
+        // `file:` URLs and plain paths (`name @ ./lib`, which uv accepts) are local.
+        req.local = url.to_ascii_lowercase().starts_with("file:") || !url.contains("://");
         set_span(&mut req, trimmed_start, trimmed_start + url_start + url_len);
         if !main[url_start + url_len..].trim().is_empty() {
             return Err(format!("`{main}`: unexpected text after the URL"));
@@ -523,6 +525,37 @@ fn egg_name(url: &str) -> Option<String> {
                 .to_owned()
         })
         .filter(|n| !n.is_empty())
+}
+
+/// The byte range (in `url`) of the credentials of `scheme://user:secret@host/…`: the
+/// secret after `:`, or the whole user part if there is no `:` (a bare token).
+pub fn credentials_range(url: &str) -> Option<(usize, usize)> {
+    let start = url.find("://")? + 3;
+    let authority_len = url[start..]
+        .find(['/', '?', '#'])
+        .unwrap_or(url.len() - start);
+    let authority = &url[start..start + authority_len];
+    let at = authority.rfind('@')?;
+    let user = &authority[..at];
+    match user.find(':') {
+        Some(c) if c + 1 < user.len() => Some((start + c + 1, start + at)),
+        Some(_) => None,
+        None if user.is_empty() || user == "git" => None,
+        None => Some((start, start + at)),
+    }
+}
+
+/// `url` with its credentials cut to their first characters (see [`crate::redact::mask`]).
+pub fn mask_credentials(url: &str) -> String {
+    match credentials_range(url) {
+        Some((a, b)) => format!(
+            "{}{}{}",
+            &url[..a],
+            crate::redact::mask(&url[a..b]),
+            &url[b..]
+        ),
+        None => url.to_owned(),
+    }
 }
 
 /// The PEP 503 normalised form of a project name: lower case, runs of `-_.` as `-`.
@@ -903,6 +936,7 @@ mod tests {
                 Some("r"),
             ),
             ("r @ file:///src/r".into(), Pin::Local, Some("r")),
+            ("r @ ./libs/r".into(), Pin::Local, Some("r")),
             (".".into(), Pin::Local, None),
             ("./packages/lib".into(), Pin::Local, None),
             ("dist/app-1.0-py3-none-any.whl".into(), Pin::Local, None),
@@ -976,5 +1010,19 @@ mod tests {
         assert!(is_short_sha("abc1234"));
         assert_eq!(vcs_ref("git+ssh://git@github.com/o/r.git"), None);
         assert_eq!(vcs_ref("git+git@github.com:o/r.git@v1"), Some("v1"));
+    }
+
+    #[test]
+    fn credentials_are_masked() {
+        let u = "git+https://user:ghp_abcdefghijklmnop@github.com/o/r@main";
+        assert_eq!(
+            mask_credentials(u),
+            "git+https://user:ghp_…@github.com/o/r@main"
+        );
+        let u = "https://ghp_abcdefghijklmnop@github.com/o/r";
+        assert_eq!(mask_credentials(u), "https://ghp_…@github.com/o/r");
+        let u = "git+ssh://git@github.com/o/r@v1";
+        assert_eq!(mask_credentials(u), u);
+        assert_eq!(credentials_range("https://example.com/a@b"), None);
     }
 }
