@@ -8,6 +8,7 @@ use std::sync::OnceLock;
 
 mod log_to_file;
 mod unpinned_image;
+mod unpinned_manifest_dependency;
 mod unpinned_requirement;
 
 /// A rule: what it is called, which files it reads, which words must appear in a file
@@ -37,6 +38,7 @@ pub static RULES: &[&Rule] = &[
     &log_to_file::RULE,
     &unpinned_image::RULE,
     &unpinned_requirement::RULE,
+    &unpinned_manifest_dependency::RULE,
 ];
 
 /// Metadata for every rule id, `parse-error` included, in registry order.

@@ -427,16 +427,15 @@ fn pipfile(cx: &Cx, out: &mut Report) {
                             format!("{} = {{version = \"{s}\"}}", m.key),
                         ),
                         // No version key: any version.
-                        _ => (
-                            "*".to_owned(),
-                            m.key_span,
-                            format!("{} (no `version`)", m.key),
-                        ),
+                        _ => ("*".to_owned(), m.key_span, format!("{} = {{…}}", m.key)),
                     }
                 }
                 _ => continue,
             };
-            if let Some(what) = pipfile_spec_problem(&spec) {
+            if let Some(mut what) = pipfile_spec_problem(&spec) {
+                if span == m.key_span {
+                    what = "has no `version`, so it accepts any version".into();
+                }
                 out.add(
                     span,
                     format!(
