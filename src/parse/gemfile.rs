@@ -222,7 +222,7 @@ fn statement(toks: &[&(Tok, Span)]) -> Option<Statement> {
     };
     let mut rest = &toks[1..];
     let mut opens_block = false;
-    if let Some((Tok::Ident(w), _)) = rest.last().map(|t| *t) {
+    if let Some((Tok::Ident(w), _)) = rest.last().copied() {
         if w == "do" {
             opens_block = true;
             rest = &rest[..rest.len() - 1];
@@ -237,7 +237,7 @@ fn statement(toks: &[&(Tok, Span)]) -> Option<Statement> {
         rest = &rest[..pos];
     }
     if let (Some((Tok::Open(b'('), _)), Some((Tok::Close(b')'), _))) =
-        (rest.first().map(|t| *t), rest.last().map(|t| *t))
+        (rest.first().copied(), rest.last().copied())
     {
         rest = &rest[1..rest.len() - 1];
     }

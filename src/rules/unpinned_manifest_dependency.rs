@@ -742,9 +742,7 @@ fn gemfile_rule(cx: &Cx, out: &mut Report) {
                 mask_credentials(&repo.text),
                 git_ref_problem(r, how)
             ),
-            format!(
-                "pin the commit: add `ref: \"<40-hex commit sha>\"` (keep the tag in a comment), or depend on a released version"
-            ),
+            "pin the commit: add `ref: \"<40-hex commit sha>\"` (keep the tag in a comment), or depend on a released version".to_owned(),
             Some((repo.text.as_str(), repo.span.start + 1)),
         );
     }
