@@ -7,6 +7,7 @@ use crate::context::{Cx, Report};
 use std::sync::OnceLock;
 
 mod log_to_file;
+mod missing_lockfile;
 mod unpinned_image;
 mod unpinned_manifest_dependency;
 mod unpinned_requirement;
@@ -39,6 +40,7 @@ pub static RULES: &[&Rule] = &[
     &unpinned_image::RULE,
     &unpinned_requirement::RULE,
     &unpinned_manifest_dependency::RULE,
+    &missing_lockfile::RULE,
 ];
 
 /// Metadata for every rule id, `parse-error` included, in registry order.
