@@ -367,6 +367,31 @@ gemspec
     }
 
     #[test]
+    fn random_input_never_panics() {
+        let pieces = [
+            "gem", "git", " ", "\n", "'", "\"", "\\", ",", "(", ")", "[", "]", "{", "}", ":", "=>",
+            "a:", ":b", "#", "do", "end", "é", "x",
+        ];
+        let mut seed: u64 = 0x0F0F_1234_5678_9ABC;
+        for _ in 0..3000 {
+            let mut s = String::new();
+            for _ in 0..(seed % 30) {
+                seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                s.push_str(pieces[(seed >> 33) as usize % pieces.len()]);
+            }
+            for st in parse(&s) {
+                for a in &st.args {
+                    let span = match a {
+                        Arg::Positional(l) | Arg::Option { value: l, .. } => l.span,
+                    };
+                    assert!(span.end <= s.len());
+                }
+            }
+            seed = seed.wrapping_add(0x2545_F491_4F6C_DD1D);
+        }
+    }
+
+    #[test]
     fn odd_input_never_panics() {
         let src = "gem 'a\ngem \"b\\\"c\", x: 'é'\n:\n=> ,, ( ] gem\ngem(\n";
         for end in 0..=src.len() {

@@ -601,6 +601,27 @@ mod tests {
     }
 
     #[test]
+    fn random_input_never_panics() {
+        let pieces = [
+            "{", "}", "[", "]", ",", ":", "\"", "\\", "\\u", "d83d", "0", "-", ".", "e", "true",
+            "null", " ", "\n", "é", "a", "\\n",
+        ];
+        let mut seed: u64 = 0x1234_5678_9ABC_DEF0;
+        for _ in 0..5000 {
+            let mut s = String::new();
+            for _ in 0..(seed % 40) {
+                seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                s.push_str(pieces[(seed >> 33) as usize % pieces.len()]);
+            }
+            let j = parse(&s);
+            if let Some((span, _)) = j.error {
+                assert!(span.end <= s.len());
+            }
+            seed = seed.wrapping_add(0x2545_F491_4F6C_DD1D);
+        }
+    }
+
+    #[test]
     fn never_panics_on_prefixes() {
         let src = r#"{"a": [1, -2.5e+3, "x\u00e9", {"b": null, "c": [true, false]}], "d": "é"}"#;
         for end in 0..=src.len() {

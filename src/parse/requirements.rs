@@ -189,8 +189,16 @@ const VALUE_OPTIONS: &[&str] = &[
     "--use-feature",
     "--hash",
     "--global-option",
+    "--install-option",
     "--config-settings",
     "-C",
+    "--use-deprecated",
+    "--src",
+    "--progress-bar",
+    "--platform",
+    "--python-version",
+    "--implementation",
+    "--abi",
 ];
 
 /// Reads a requirement file.
@@ -217,7 +225,8 @@ pub fn parse(src: &str) -> ReqFile {
                     for opt in options {
                         match opt.name.as_str() {
                             "--hash" => req.hashes.extend(opt.value.map(|(v, _)| v)),
-                            "--global-option" | "--config-settings" | "-C" => {}
+                            "--global-option" | "--install-option" | "--config-settings" | "-C" => {
+                            }
                             other => file.errors.push((
                                 opt.span,
                                 format!("`{other}` is not allowed after a requirement"),
@@ -998,6 +1007,36 @@ mod tests {
             if src.is_char_boundary(end) {
                 let _ = parse(&src[..end]);
             }
+        }
+    }
+
+    /// Random lines from pieces of real requirement syntax: never a panic.
+    #[test]
+    fn random_input_never_panics() {
+        let pieces = [
+            "-r", "-c", "-e", "--hash=", "sha256:", "==", ">=", "~=", "*", "[", "]", "@", " @ ",
+            ";", " ; ", "#", " #", "\\", "\n", "\r\n", " ", "git+", "https://", "u:p@", "h/",
+            ".whl", "#egg=", "é", "${V}", "'", "\"", "pkg", "1.0", ",", "(", ")", "-", "--", "=",
+            ".",
+        ];
+        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..3000 {
+            let mut s = String::new();
+            for _ in 0..(seed % 24) {
+                seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                s.push_str(pieces[(seed >> 33) as usize % pieces.len()]);
+            }
+            let f = parse(&s);
+            for e in &f.entries {
+                if let EntryKind::Requirement(r) | EntryKind::Editable { req: r } = &e.kind {
+                    let _ = (r.pin(), r.has_hash(), r.name_with_extras());
+                    assert!(r.span.end <= s.len());
+                    if let Some(u) = &r.url {
+                        let _ = mask_credentials(u);
+                    }
+                }
+            }
+            seed = seed.wrapping_add(0x2545_F491_4F6C_DD1D);
         }
     }
 
