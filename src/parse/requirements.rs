@@ -701,6 +701,16 @@ pub fn vcs_ref(url: &str) -> Option<&str> {
         .filter(|r| !r.is_empty())
 }
 
+/// A VCS URL without its `@ref` and fragment: `git+https://host/repo.git@v1#egg=x` →
+/// `git+https://host/repo.git`.
+pub fn vcs_base(url: &str) -> &str {
+    let no_frag = url.split('#').next().unwrap_or(url);
+    match vcs_ref(no_frag) {
+        Some(r) => &no_frag[..no_frag.len() - r.len() - 1],
+        None => no_frag,
+    }
+}
+
 fn url_pin(url: &str) -> Pin {
     if is_vcs(url) {
         return match vcs_ref(url) {
@@ -1049,6 +1059,14 @@ mod tests {
         assert!(is_short_sha("abc1234"));
         assert_eq!(vcs_ref("git+ssh://git@github.com/o/r.git"), None);
         assert_eq!(vcs_ref("git+git@github.com:o/r.git@v1"), Some("v1"));
+        assert_eq!(
+            vcs_base("git+https://h/o/r.git@v1#egg=r"),
+            "git+https://h/o/r.git"
+        );
+        assert_eq!(
+            vcs_base("git+ssh://git@h/o/r.git"),
+            "git+ssh://git@h/o/r.git"
+        );
     }
 
     #[test]

@@ -499,7 +499,10 @@ fn pep508(out: &mut Report, section: &str, s: &str, item: &Node) {
             "add the hash to the URL (`{name} @ https://…#sha256=<digest>`) or depend on a published version"
         )
     } else {
-        format!("pin the commit: `{name} @ git+https://host/org/repo.git@<40-hex commit sha>`")
+        format!(
+            "pin the commit: `{name} @ {}@<40-hex commit sha>`",
+            mask_credentials(requirements::vcs_base(url))
+        )
     };
     add(
         out,
@@ -656,15 +659,21 @@ fn composer(cx: &Cx, out: &mut Report) {
             let Some(spec) = m.value.as_str() else {
                 continue;
             };
-            if let Some(what) = composer_problem(spec) {
+            if let Some((what, branch)) = composer_problem(spec) {
+                let key = &m.key;
+                let fix = match branch {
+                    Some(b) => format!(
+                        "require a tagged release (`\"{key}\": \"^1.2\"`; composer.lock pins it), or pin the branch to a commit: `\"{key}\": \"{b}#<40-hex commit sha>\"`"
+                    ),
+                    None => format!(
+                        "require the version you tested: `\"{key}\": \"^1.2\"` (composer.lock pins the exact version)"
+                    ),
+                };
                 add(
                     out,
                     m.value.span,
-                    format!("`\"{}\": \"{spec}\"` in {section} {what}", m.key),
-                    format!(
-                        "require a tagged release (`\"{}\": \"^1.2\"`; composer.lock pins it), or pin the branch to a commit: `\"dev-main#<40-hex commit sha>\"`",
-                        m.key
-                    ),
+                    format!("`\"{key}\": \"{spec}\"` in {section} {what}"),
+                    fix,
                     None,
                 );
             }
@@ -672,7 +681,8 @@ fn composer(cx: &Cx, out: &mut Report) {
     }
 }
 
-fn composer_problem(spec: &str) -> Option<String> {
+/// Why a composer constraint is not reproducible, and the branch it follows (if any).
+fn composer_problem(spec: &str) -> Option<(String, Option<String>)> {
     for alt in spec.split('|').flat_map(|a| a.split(',')) {
         // `dev-main as 1.0.x-dev`: the part before `as` is what is installed.
         let alt = alt.trim();
@@ -683,12 +693,15 @@ fn composer_problem(spec: &str) -> Option<String> {
         };
         let constraint = constraint.split('@').next().unwrap_or(constraint).trim();
         if matches!(constraint, "" | "*" | "x") {
-            return Some("accepts any version".into());
+            return Some(("accepts any version".into(), None));
         }
         let is_branch = constraint.starts_with("dev-") || constraint.ends_with("-dev");
         if is_branch && !commit.is_some_and(is_full_sha) {
-            return Some(format!(
-                "follows the development branch `{constraint}`, which moves with every push"
+            return Some((
+                format!(
+                    "follows the development branch `{constraint}`, which moves with every push"
+                ),
+                Some(constraint.to_owned()),
             ));
         }
     }

@@ -359,11 +359,24 @@ fn judge(req: &Requirement, follow: &Follow, strict: bool) -> Option<Verdict> {
                     "no commit",
                 ),
             };
+            // `git ls-remote` takes the repository without pip's `git+` prefix.
+            let url = req.url.as_deref().unwrap_or("");
+            let base = mask_credentials(requirements::vcs_base(url));
+            let repo = ["git+", "hg+", "svn+", "bzr+"]
+                .iter()
+                .find_map(|p| base.strip_prefix(p))
+                .unwrap_or(&base);
+            let frag = url.split_once('#').map(|(_, f)| format!("#{f}")).unwrap_or_default();
             let fix = match r {
-                Some(r) => format!(
-                    "replace `@{r}` with `@<full commit sha>` (`git ls-remote <repository> {r}` prints it) and keep `{r}` in a comment"
+                Some(r) if is_short_sha(&r) => format!(
+                    "write the full commit: `{base}@<40-hex commit sha>{frag}` (`git rev-parse {r}` in a clone prints it)"
                 ),
-                None => "append `@<full commit sha>` to the repository URL (`git ls-remote <repository> HEAD` prints it)".into(),
+                Some(r) => format!(
+                    "write `{base}@<40-hex commit sha>{frag}` (`git ls-remote {repo} {r}` prints it) and keep `{r}` in a comment"
+                ),
+                None => format!(
+                    "write `{base}@<40-hex commit sha>{frag}` (`git ls-remote {repo} HEAD` prints the current one)"
+                ),
             };
             Some(Verdict {
                 message,
