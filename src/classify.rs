@@ -93,6 +93,13 @@ impl FileKind {
     }
 }
 
+/// Extensions that make `Dockerfile.<ext>` something other than a Dockerfile.
+const NOT_DOCKERFILE_EXTENSIONS: &[&str] = &[
+    "rs", "py", "pyi", "js", "mjs", "cjs", "jsx", "ts", "tsx", "go", "rb", "java", "md", "rst",
+    "txt", "json", "yml", "yaml", "toml", "sh", "bash", "html", "lock", "snap", "orig", "rej",
+    "swp",
+];
+
 /// Classifies a `/`-separated relative path. `None` means dozen does not read the file.
 ///
 /// Shell scripts without an extension are recognised by their shebang, which needs the
@@ -120,8 +127,9 @@ pub fn classify(rel_path: &str) -> Option<FileKind> {
         "action.yml" | "action.yaml" => FileKind::Action,
         "nginx.conf" => FileKind::Nginx,
         _ => {
-            if lower.starts_with("dockerfile.")
-                || lower.starts_with("containerfile.")
+            // `Dockerfile.prod` yes; `dockerfile.rs` or `Dockerfile.md` is source or docs.
+            if ((lower.starts_with("dockerfile.") || lower.starts_with("containerfile."))
+                && !NOT_DOCKERFILE_EXTENSIONS.contains(&ext))
                 || ext == "dockerfile"
                 || ext == "containerfile"
             {
@@ -164,6 +172,39 @@ pub fn classify(rel_path: &str) -> Option<FileKind> {
     };
     Some(kind)
 }
+
+/// One representative file name per kind dozen reads (and per content-sniffed YAML/JSON
+/// flavour): fuzzing and the regression replay feed content under each of these.
+pub const SAMPLE_NAMES: &[&str] = &[
+    "Dockerfile",
+    "app.py",
+    "app.js",
+    "app.ts",
+    "app.tsx",
+    "main.rs",
+    ".github/workflows/ci.yml",
+    "action.yml",
+    "docker-compose.yml",
+    "k8s/deploy.yaml",
+    ".pre-commit-config.yaml",
+    "requirements.txt",
+    "package.json",
+    "Cargo.toml",
+    "pyproject.toml",
+    "Pipfile",
+    "go.mod",
+    "Gemfile",
+    "composer.json",
+    "script.sh",
+    "Procfile",
+    "nginx.conf",
+    ".env",
+    "logging.ini",
+    "logging.json",
+    "gunicorn.conf.py",
+    "log4rs.yaml",
+    "settings.toml",
+];
 
 /// Recognises an extension-less script by its `#!` line: sh, bash, dash, ash, ksh, mksh.
 pub fn classify_by_shebang(first_bytes: &[u8]) -> Option<FileKind> {
@@ -230,6 +271,8 @@ mod tests {
         assert_eq!(classify("notes.txt"), None);
         assert_eq!(classify("requirements/README.txt"), None);
         assert_eq!(classify("workflows/ci.yml"), Some(FileKind::Yaml));
+        assert_eq!(classify("src/parse/dockerfile.rs"), Some(FileKind::Rust));
+        assert_eq!(classify("docs/Dockerfile.md"), None);
     }
 
     #[test]

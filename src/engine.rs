@@ -21,6 +21,8 @@ pub struct ScanOptions<'a> {
     pub paths: &'a [PathBuf],
     pub config: &'a Config,
     pub threads: usize,
+    /// Report `dozen: ignore[…]` comments that silenced nothing.
+    pub report_unused_suppressions: bool,
 }
 
 #[derive(Debug, Default)]
@@ -60,12 +62,8 @@ pub fn scan(opts: &ScanOptions<'_>) -> Result<Scan, String> {
         .stack_size(16 * 1024 * 1024)
         .build()
         .map_err(|e| format!("cannot start worker threads: {e}"))?;
-    let outcomes: Vec<FileOutcome> = pool.install(|| {
-        targets
-            .par_iter()
-            .map(|t| check_target(t, opts.root, opts.config))
-            .collect()
-    });
+    let outcomes: Vec<FileOutcome> =
+        pool.install(|| targets.par_iter().map(|t| check_target(t, opts)).collect());
     let facts: HashSet<&'static str> = outcomes
         .iter()
         .flat_map(|o| o.facts.iter().copied())
@@ -111,7 +109,8 @@ fn read_target(t: &Target, max: u64) -> Result<Vec<u8>, String> {
     Ok(bytes)
 }
 
-fn check_target(t: &Target, root: &Path, config: &Config) -> FileOutcome {
+fn check_target(t: &Target, opts: &ScanOptions<'_>) -> FileOutcome {
+    let (root, config) = (opts.root, opts.config);
     let mut outcome = FileOutcome {
         findings: Vec::new(),
         conditional: Vec::new(),
@@ -142,12 +141,44 @@ fn check_target(t: &Target, root: &Path, config: &Config) -> FileOutcome {
         ));
         return outcome;
     }
-    outcome.scanned = true;
     let file = SourceFile::from_bytes(t.rel.clone(), kind, &bytes);
     drop(bytes);
-    let cx = Cx::new(&file, &t.abs, root, config);
+    check_file(&file, &t.abs, root, config, opts.report_unused_suppressions)
+}
+
+/// Checks text that is not on disk (fuzzing, editors, tests): classified by `rel_path`,
+/// neighbours looked up relative to the current directory.
+pub fn check_source(rel_path: &str, bytes: &[u8], config: &Config) -> Vec<Finding> {
+    let Some(kind) = classify::classify(rel_path).or_else(|| classify::classify_by_shebang(bytes))
+    else {
+        return Vec::new();
+    };
+    let file = SourceFile::from_bytes(rel_path.to_owned(), kind, bytes);
+    let outcome = check_file(&file, Path::new(rel_path), Path::new("."), config, true);
+    outcome
+        .findings
+        .into_iter()
+        .chain(outcome.conditional.into_iter().map(|(_, f)| f))
+        .collect()
+}
+
+fn check_file(
+    file: &SourceFile,
+    abs: &Path,
+    root: &Path,
+    config: &Config,
+    report_unused: bool,
+) -> FileOutcome {
+    let mut outcome = FileOutcome {
+        findings: Vec::new(),
+        conditional: Vec::new(),
+        facts: Vec::new(),
+        scanned: true,
+    };
+
+    let cx = Cx::new(file, abs, root, config);
     let mut raw: Vec<RawFinding> = Vec::new();
-    for rule in applicable_rules(&file) {
+    for rule in applicable_rules(file) {
         if matches!(config.level(rule.id, &file.rel_path), Some(Level::Off)) {
             continue;
         }
@@ -172,7 +203,7 @@ fn check_target(t: &Target, root: &Path, config: &Config) -> FileOutcome {
         raw.append(&mut r.findings);
     }
     drop(cx);
-    let suppressions = suppress::Suppressions::collect(&file);
+    let mut suppressions = suppress::Suppressions::collect(file);
     let mut findings = Vec::with_capacity(raw.len());
     let mut seen: HashSet<(&'static str, Span)> = HashSet::new();
     for r in raw {
@@ -180,7 +211,7 @@ fn check_target(t: &Target, root: &Path, config: &Config) -> FileOutcome {
             continue; // the same rule never reports the same span twice
         }
         let requires = r.requires_fact;
-        if let Some(mut f) = finalize(&file, config, r) {
+        if let Some(mut f) = finalize(file, config, r) {
             if suppressions.covers(f.rule, f.start.line) {
                 f.suppressed = Some(finding::Suppression::Inline);
             }
@@ -190,10 +221,10 @@ fn check_target(t: &Target, root: &Path, config: &Config) -> FileOutcome {
             }
         }
     }
-    findings.extend(suppressions.problems(&file, config));
-    assign_fingerprints(&file, &mut findings);
+    findings.extend(suppressions.problems(file, config, report_unused));
+    assign_fingerprints(file, &mut findings);
     let mut cond: Vec<Finding> = outcome.conditional.iter().map(|(_, f)| f.clone()).collect();
-    assign_fingerprints(&file, &mut cond);
+    assign_fingerprints(file, &mut cond);
     for ((_, f), c) in outcome.conditional.iter_mut().zip(cond) {
         *f = c;
     }

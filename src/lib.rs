@@ -4,6 +4,7 @@
 //! once and runs the [`rules`] that want it over parses shared through [`context::Cx`],
 //! and [`report`] renders the sorted findings.
 
+pub mod baseline;
 pub mod catalog;
 pub mod classify;
 pub mod cli;

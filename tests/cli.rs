@@ -228,3 +228,99 @@ fn readme_rule_table_is_current() {
         "README.md's rule table is out of date; paste `dozen rules --format markdown`:\n{table}"
     );
 }
+
+#[test]
+fn baseline_hides_recorded_findings_and_reports_new_ones() {
+    let dir = tree(&[("Dockerfile", "FROM node\nFROM python:3.12\n")]);
+    let out = common::check(dir.path(), &["--write-baseline", "dozen-baseline.json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Unrelated edits move lines; recorded findings stay hidden, a new one shows.
+    fs::write(
+        dir.path().join("Dockerfile"),
+        "# comment\nFROM node\n\nFROM python:3.12\nFROM ruby\n",
+    )
+    .unwrap();
+    let out = common::check(
+        dir.path(),
+        &["--baseline", "dozen-baseline.json", "--format", "json"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let v = common::json(&out);
+    let lines: Vec<u64> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["start"]["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, [5]);
+    assert_eq!(v["summary"]["suppressed"], 2);
+    // SARIF keeps baselined results, marked external.
+    let out = common::check(
+        dir.path(),
+        &["--baseline", "dozen-baseline.json", "--format", "sarif"],
+    );
+    let v = common::json(&out);
+    let kinds: Vec<&str> = v["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["suppressions"][0]["kind"].as_str())
+        .collect();
+    assert_eq!(kinds, ["external", "external"]);
+    let out = common::check(dir.path(), &["--baseline", "missing.json"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn markdown_report_has_the_compliance_table() {
+    let dir = tree(&[("Dockerfile", "FROM node\n")]);
+    let out = common::check(dir.path(), &["--format", "markdown"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("| II Dependencies | ❌ fail | 1 | 0 | 0 |"),
+        "{text}"
+    );
+    assert!(text.contains("`Dockerfile:1:6`"), "{text}");
+}
+
+#[test]
+fn init_writes_a_config_that_loads() {
+    let dir = tree(&[("Dockerfile", "FROM python:3.12\n")]);
+    let out = common::dozen()
+        .current_dir(dir.path())
+        .arg("init")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("- id: dozen"));
+    assert!(dir.path().join("dozen.toml").is_file());
+    let out = common::check(dir.path(), &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = common::dozen()
+        .current_dir(dir.path())
+        .arg("init")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "init must not overwrite");
+}
+
+#[test]
+fn docs_rules_md_is_current() {
+    let docs = fs::read_to_string(common::root().join("docs/rules.md")).unwrap();
+    let out = common::dozen().args(["explain", "--all"]).output().unwrap();
+    assert!(
+        docs == String::from_utf8(out.stdout).unwrap(),
+        "docs/rules.md is out of date: run `scripts/update-readme-rules`"
+    );
+}

@@ -5,7 +5,8 @@
 //! comments are impossible (Dockerfiles), with a `# expect-next: <rule>` line above. Every
 //! marker must be found and every finding of the rule must be marked. Files that cannot
 //! hold comments (JSON) instead list `line: rule` pairs in a sibling `<file>.expect`.
-//! `fixtures/<rule>/negative/` files must yield no finding of that rule.
+//! `fixtures/<rule>/negative/` files must yield no finding of that rule. A
+//! `fixtures/<rule>/args` file adds command-line arguments to both runs.
 
 mod common;
 
@@ -94,8 +95,18 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
     out
 }
 
+fn extra_args(dir: &Path) -> Vec<String> {
+    let file = dir.parent().unwrap().join("args");
+    std::fs::read_to_string(file)
+        .map(|s| s.split_whitespace().map(str::to_owned).collect())
+        .unwrap_or_default()
+}
+
 fn findings(dir: &Path, rule: &str) -> (BTreeSet<(String, u64)>, Value) {
-    let out = common::check(dir, &["--format", "json", "."]);
+    let extra = extra_args(dir);
+    let mut args: Vec<&str> = vec!["--format", "json", "."];
+    args.extend(extra.iter().map(String::as_str));
+    let out = common::check(dir, &args);
     assert!(
         matches!(out.status.code(), Some(0 | 1)),
         "exit {:?}: {}",
@@ -174,7 +185,10 @@ fn text_output_snapshots() {
         if !dir.is_dir() {
             continue;
         }
-        let out = common::check(&dir, &["--quiet", "."]);
+        let extra = extra_args(&dir);
+        let mut args: Vec<&str> = vec!["--quiet", "."];
+        args.extend(extra.iter().map(String::as_str));
+        let out = common::check(&dir, &args);
         let text = String::from_utf8_lossy(&out.stdout).into_owned();
         insta::with_settings!({ snapshot_suffix => rule.clone(), prepend_module_to_snapshot => false }, {
             insta::assert_snapshot!("text", text);

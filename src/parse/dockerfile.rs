@@ -82,7 +82,12 @@ impl Logical {
             let s = self.file_offset(start);
             return Span::new(s, s);
         }
-        Span::new(self.file_offset(start), self.file_offset(end - 1) + 1)
+        // Map the last character (not byte) so the end stays on a character boundary.
+        let last = self.text[..end]
+            .chars()
+            .next_back()
+            .map_or(1, char::len_utf8);
+        Span::new(self.file_offset(start), self.file_offset(end - last) + last)
     }
 
     /// True when the logical text is one contiguous run of the file (no continuations).
@@ -693,6 +698,18 @@ mod tests {
             ("alpine".into(), false)
         );
         assert!(substitute("$NOPE", &vars).1);
+    }
+
+    #[test]
+    fn spans_end_on_character_boundaries() {
+        let src = "FROM ubuntu \\\n  AS é\nENV A=ü B=\"ö ö\"\n";
+        let df = parse(src);
+        for i in &df.instructions {
+            for w in &i.words {
+                assert!(src.is_char_boundary(w.span.end), "{w:?}");
+                assert!(!text_at(src, w.span).is_empty());
+            }
+        }
     }
 
     #[test]

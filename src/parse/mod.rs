@@ -7,5 +7,6 @@ pub mod json;
 pub mod nearby;
 pub mod requirements;
 pub mod rust;
+pub mod shell;
 pub mod toml_doc;
 pub mod treesitter;

@@ -2,6 +2,7 @@
 
 pub mod github;
 pub mod json;
+pub mod markdown;
 pub mod sarif;
 pub mod summary;
 pub mod text;
@@ -15,6 +16,7 @@ pub enum Format {
     Json,
     Sarif,
     Github,
+    Markdown,
 }
 
 pub struct ReportOptions {
@@ -33,5 +35,6 @@ pub fn write(
         Format::Json => json::write(scan, out),
         Format::Sarif => sarif::write(scan, out),
         Format::Github => github::write(scan, out),
+        Format::Markdown => markdown::write(scan, out),
     }
 }

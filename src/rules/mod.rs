@@ -27,11 +27,16 @@ pub struct Rule {
 /// Rules the engine reports itself: unparsable files and malformed suppressions.
 pub const PARSE_ERROR: &str = "parse-error";
 pub const INVALID_SUPPRESSION: &str = "invalid-suppression";
-const ENGINE_RULES: [(&str, &str); 2] = [
+pub const UNUSED_SUPPRESSION: &str = "unused-suppression";
+const ENGINE_RULES: [(&str, &str); 3] = [
     (PARSE_ERROR, include_str!("../../rules/parse-error.toml")),
     (
         INVALID_SUPPRESSION,
         include_str!("../../rules/invalid-suppression.toml"),
+    ),
+    (
+        UNUSED_SUPPRESSION,
+        include_str!("../../rules/unused-suppression.toml"),
     ),
 ];
 
