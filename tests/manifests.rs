@@ -228,3 +228,41 @@ fn a_manifest_named_alone_from_outside_the_root_stays_in_its_directory() {
         .collect();
     assert_eq!(rules, vec!["unpinned-manifest-dependency"], "{v}");
 }
+
+#[test]
+fn credentials_in_dependency_urls_are_never_printed() {
+    let token = "ghp_abcdefghijklmnopqrstuvwxyz0123456789";
+    let dir = tree(&[
+        (
+            "package.json",
+            &format!(
+                r#"{{"dependencies": {{"a": "git+https://u:{token}@github.com/o/a.git#main", "b": "git+https:\/\/u:{token}@github.com\/o\/b.git#main"}}}}"#
+            ),
+        ),
+        ("package-lock.json", "{}"),
+        (
+            "requirements.txt",
+            &format!(
+                "git+https://{token}@github.com/o/c.git@main#egg=c\n-r https://u:{token}@example.com/r.txt\n"
+            ),
+        ),
+        (
+            "Cargo.toml",
+            &format!("[dependencies]\nd = {{ git = \"https://u:{token}@github.com/o/d\" }}\n"),
+        ),
+        (
+            "Gemfile",
+            &format!("gem \"e\", git: \"https://u:{token}@github.com/o/e.git\"\n"),
+        ),
+        ("Gemfile.lock", ""),
+    ]);
+    for format in ["text", "json", "sarif", "github"] {
+        let out = common::check(dir.path(), &["--format", format, "."]);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("unpinned-"), "{format}: {text}");
+        assert!(
+            !text.contains(&token[..8]),
+            "{format} leaks the token:\n{text}"
+        );
+    }
+}

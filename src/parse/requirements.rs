@@ -554,6 +554,17 @@ pub fn credentials_range(url: &str) -> Option<(usize, usize)> {
     }
 }
 
+/// The bytes of a file to hide for a URL written at `span`: its credentials, or the
+/// whole span if the text there is not the URL verbatim (escapes, continuation lines).
+pub fn credentials_span(src: &str, url: &str, span: Span) -> Option<Span> {
+    let (a, b) = credentials_range(url)?;
+    if src.get(span.start..span.end) == Some(url) {
+        Some(Span::new(span.start + a, span.start + b))
+    } else {
+        Some(span)
+    }
+}
+
 /// `url` with its credentials cut to their first characters (see [`crate::redact::mask`]).
 pub fn mask_credentials(url: &str) -> String {
     match credentials_range(url) {

@@ -11,9 +11,7 @@ use crate::context::{Cx, Report};
 use crate::finding::Span;
 use crate::parse::gemfile;
 use crate::parse::json::{Member, Node, Value};
-use crate::parse::requirements::{
-    self, Pin, credentials_range, is_full_sha, is_short_sha, mask_credentials,
-};
+use crate::parse::requirements::{self, Pin, is_full_sha, is_short_sha, mask_credentials};
 
 pub const RULE: Rule = Rule {
     id: "unpinned-manifest-dependency",
@@ -44,12 +42,19 @@ fn check(cx: &Cx, out: &mut Report) {
 }
 
 /// Adds a finding, masking credentials in a URL value (`https://user:token@host/…`).
-fn add(out: &mut Report, span: Span, message: String, fix: String, url: Option<(&str, usize)>) {
+fn add(
+    out: &mut Report,
+    src: &str,
+    span: Span,
+    message: String,
+    fix: String,
+    url: Option<(&str, Span)>,
+) {
     let f = out.add(span, message);
     f.fix(fix);
     if let Some((url, at)) = url {
-        if let Some((a, b)) = credentials_range(url) {
-            f.redact(Span::new(at + a, at + b));
+        if let Some(hide) = requirements::credentials_span(src, url, at) {
+            f.redact(hide);
         }
     }
 }
@@ -70,6 +75,7 @@ fn git_ref_problem(reference: Option<&str>, how: &str) -> String {
 const NPM_SECTIONS: &[&str] = &["dependencies", "devDependencies", "optionalDependencies"];
 
 fn npm(cx: &Cx, out: &mut Report) {
+    let src = cx.text();
     let Some(root) = cx.json() else { return };
     for section in NPM_SECTIONS {
         let Some(deps) = root.get(section) else {
@@ -83,10 +89,11 @@ fn npm(cx: &Cx, out: &mut Report) {
                 let shown = mask_credentials(spec);
                 add(
                     out,
+                    src,
                     m.value.span,
                     format!("`\"{}\": \"{shown}\"` in {section} {what}", m.key),
                     fix,
-                    Some((spec, m.value.inner_span().start)),
+                    Some((spec, m.value.inner_span())),
                 );
             }
         }
@@ -324,12 +331,12 @@ fn cargo(cx: &Cx, out: &mut Report) {
     }
     for (section, table) in tables {
         for m in table.entries() {
-            cargo_dep(out, &section, m);
+            cargo_dep(out, cx.text(), &section, m);
         }
     }
 }
 
-fn cargo_dep(out: &mut Report, section: &str, m: &Member) {
+fn cargo_dep(out: &mut Report, src: &str, section: &str, m: &Member) {
     let name = &m.key;
     let star_fix = || {
         format!(
@@ -339,6 +346,7 @@ fn cargo_dep(out: &mut Report, section: &str, m: &Member) {
     match &m.value.value {
         Value::String(v) if v.trim() == "*" => add(
             out,
+            src,
             m.value.span,
             format!(
                 "`{name} = \"*\"` in [{section}] accepts any version (crates.io refuses to publish crates with wildcard dependencies)"
@@ -365,6 +373,7 @@ fn cargo_dep(out: &mut Report, section: &str, m: &Member) {
                 };
                 add(
                     out,
+                    src,
                     git.span,
                     format!(
                         "`{name}` in [{section}] is a git dependency that {}; `cargo update` moves it",
@@ -374,7 +383,7 @@ fn cargo_dep(out: &mut Report, section: &str, m: &Member) {
                         "pin the commit: `{name} = {{ git = \"{}\", rev = \"<40-hex commit sha>\" }}` (or depend on a published version)",
                         mask_credentials(url)
                     ),
-                    Some((url, git.inner_span().start)),
+                    Some((url, git.inner_span())),
                 );
                 return;
             }
@@ -385,6 +394,7 @@ fn cargo_dep(out: &mut Report, section: &str, m: &Member) {
                 if v.as_str().is_some_and(|s| s.trim() == "*") {
                     add(
                         out,
+                        src,
                         v.span,
                         format!(
                             "`{name}` in [{section}] has `version = \"*\"`: any version satisfies it"
@@ -402,6 +412,7 @@ fn cargo_dep(out: &mut Report, section: &str, m: &Member) {
 // ---------------------------------------------------------------- pyproject.toml
 
 fn pyproject(cx: &Cx, out: &mut Report) {
+    let src = cx.text();
     let root = cx.toml();
     // PEP 508 strings: PEP 621, PEP 735 dependency groups, PDM and uv extras.
     let mut lists: Vec<(String, &Node)> = Vec::new();
@@ -437,7 +448,7 @@ fn pyproject(cx: &Cx, out: &mut Report) {
     for (section, list) in lists {
         for item in list.items() {
             if let Some(s) = item.as_str() {
-                pep508(out, &section, s, item);
+                pep508(out, src, &section, s, item);
             }
         }
     }
@@ -461,10 +472,10 @@ fn pyproject(cx: &Cx, out: &mut Report) {
             match &m.value.value {
                 Value::Array(alternatives) => {
                     for alt in alternatives {
-                        source_entry(out, &section, &m.key, alt, SourceStyle::Poetry);
+                        source_entry(out, src, &section, &m.key, alt, SourceStyle::Poetry);
                     }
                 }
-                _ => source_entry(out, &section, &m.key, &m.value, SourceStyle::Poetry),
+                _ => source_entry(out, src, &section, &m.key, &m.value, SourceStyle::Poetry),
             }
         }
     }
@@ -473,16 +484,23 @@ fn pyproject(cx: &Cx, out: &mut Report) {
         match &m.value.value {
             Value::Array(alternatives) => {
                 for alt in alternatives {
-                    source_entry(out, "tool.uv.sources", &m.key, alt, SourceStyle::Uv);
+                    source_entry(out, src, "tool.uv.sources", &m.key, alt, SourceStyle::Uv);
                 }
             }
-            _ => source_entry(out, "tool.uv.sources", &m.key, &m.value, SourceStyle::Uv),
+            _ => source_entry(
+                out,
+                src,
+                "tool.uv.sources",
+                &m.key,
+                &m.value,
+                SourceStyle::Uv,
+            ),
         }
     }
 }
 
 /// A PEP 508 string: only its URL is judged here (versions are the lockfile's job).
-fn pep508(out: &mut Report, section: &str, s: &str, item: &Node) {
+fn pep508(out: &mut Report, src: &str, section: &str, s: &str, item: &Node) {
     let base = item.inner_span().start;
     let Ok(req) = requirements::parse_requirement(s, &|i, j| Span::new(base + i, base + j)) else {
         return;
@@ -506,10 +524,11 @@ fn pep508(out: &mut Report, section: &str, s: &str, item: &Node) {
     };
     add(
         out,
+        src,
         item.span,
         format!("`{}` in {section} {problem}", mask_credentials(s.trim())),
         fix,
-        req.url_span.map(|sp| (url.as_str(), sp.start)),
+        req.url_span.map(|sp| (url.as_str(), sp)),
     );
 }
 
@@ -522,11 +541,19 @@ enum SourceStyle {
 
 /// A table entry naming where a dependency comes from: `{ git = …, rev = … }`,
 /// `{ url = … }`, `{ path = … }`, or (Poetry) a version string.
-fn source_entry(out: &mut Report, section: &str, name: &str, node: &Node, style: SourceStyle) {
+fn source_entry(
+    out: &mut Report,
+    src: &str,
+    section: &str,
+    name: &str,
+    node: &Node,
+    style: SourceStyle,
+) {
     if let Some(v) = node.as_str() {
         if style == SourceStyle::Poetry && v.trim() == "*" {
             add(
                 out,
+                src,
                 node.span,
                 format!("`{name} = \"*\"` in [{section}] accepts any version"),
                 format!(
@@ -564,6 +591,7 @@ fn source_entry(out: &mut Report, section: &str, name: &str, node: &Node, style:
         };
         add(
             out,
+            src,
             repo.span,
             format!(
                 "`{name}` in [{section}] is a {} dependency that {}",
@@ -579,7 +607,7 @@ fn source_entry(out: &mut Report, section: &str, name: &str, node: &Node, style:
                 "pin the commit: `{name} = {{ {kind} = \"{}\", {rev_key} = \"<40-hex commit sha>\" }}`",
                 mask_credentials(url)
             ),
-            Some((url, repo.inner_span().start)),
+            Some((url, repo.inner_span())),
         );
         return;
     }
@@ -600,6 +628,7 @@ fn source_entry(out: &mut Report, section: &str, name: &str, node: &Node, style:
         if !pinned {
             add(
                 out,
+                src,
                 u.span,
                 format!(
                     "`{name}` in [{section}] downloads `{}` with no hash to check it against",
@@ -608,7 +637,7 @@ fn source_entry(out: &mut Report, section: &str, name: &str, node: &Node, style:
                 format!(
                     "add the file's hash to the URL (`#sha256=<digest>`) or depend on a published version of `{name}`"
                 ),
-                Some((url, u.inner_span().start)),
+                Some((url, u.inner_span())),
             );
         }
         return;
@@ -618,6 +647,7 @@ fn source_entry(out: &mut Report, section: &str, name: &str, node: &Node, style:
             if v.as_str().is_some_and(|s| s.trim() == "*") {
                 add(
                     out,
+                    src,
                     v.span,
                     format!(
                         "`{name}` in [{section}] has `version = \"*\"`: any version satisfies it"
@@ -635,11 +665,12 @@ fn source_entry(out: &mut Report, section: &str, name: &str, node: &Node, style:
 // ---------------------------------------------------------------- Pipfile
 
 fn pipfile(cx: &Cx, out: &mut Report) {
+    let src = cx.text();
     let root = cx.toml();
     for section in ["packages", "dev-packages"] {
         for m in root.get(section).map_or(&[][..], Node::entries) {
             if m.value.is_object() {
-                source_entry(out, section, &m.key, &m.value, SourceStyle::Pipfile);
+                source_entry(out, src, section, &m.key, &m.value, SourceStyle::Pipfile);
             }
         }
     }
@@ -648,6 +679,7 @@ fn pipfile(cx: &Cx, out: &mut Report) {
 // ---------------------------------------------------------------- composer.json
 
 fn composer(cx: &Cx, out: &mut Report) {
+    let src = cx.text();
     let Some(root) = cx.json() else { return };
     for section in ["require", "require-dev"] {
         for m in root.get(section).map_or(&[][..], Node::entries) {
@@ -671,6 +703,7 @@ fn composer(cx: &Cx, out: &mut Report) {
                 };
                 add(
                     out,
+                    src,
                     m.value.span,
                     format!("`\"{key}\": \"{spec}\"` in {section} {what}"),
                     fix,
@@ -711,6 +744,7 @@ fn composer_problem(spec: &str) -> Option<(String, Option<String>)> {
 // ---------------------------------------------------------------- Gemfile
 
 fn gemfile_rule(cx: &Cx, out: &mut Report) {
+    let src = cx.text();
     for st in gemfile::parse(cx.text()) {
         let (name, source) = match st.method.as_str() {
             "gem" => {
@@ -749,6 +783,7 @@ fn gemfile_rule(cx: &Cx, out: &mut Report) {
         };
         add(
             out,
+            src,
             repo.span,
             format!(
                 "{name}: the {kind} source `{}` {}; `bundle update` moves it",
@@ -756,7 +791,10 @@ fn gemfile_rule(cx: &Cx, out: &mut Report) {
                 git_ref_problem(r, how)
             ),
             "pin the commit: add `ref: \"<40-hex commit sha>\"` (keep the tag in a comment), or depend on a released version".to_owned(),
-            Some((repo.text.as_str(), repo.span.start + 1)),
+            Some((
+                repo.text.as_str(),
+                Span::new(repo.span.start + 1, repo.span.end.saturating_sub(1)),
+            )),
         );
     }
 }

@@ -60,7 +60,7 @@ fn requirement_file(cx: &Cx, out: &mut Report) {
         match &entry.kind {
             EntryKind::Requirement(req) | EntryKind::Editable { req } => {
                 if let Some(v) = judge(req, &follow, strict) {
-                    report(out, req, &v);
+                    report(out, cx.text(), req, &v);
                 }
             }
             EntryKind::Include { .. } | EntryKind::Option { .. } => {}
@@ -108,8 +108,9 @@ fn follow_includes(cx: &Cx, place: &Place, file: &ReqFile) -> Follow {
     let max = cx.config.max_file_size;
     let mut seen: HashSet<String> = HashSet::new();
     seen.insert(cx.file.rel_path.clone());
-    // (root-relative path, is a constraints file, index of the top-level include)
-    let mut queue: VecDeque<(String, bool, usize)> = VecDeque::new();
+    // (root-relative path, is a constraints file, index of the top-level include, its
+    // text if already read)
+    let mut queue: VecDeque<(String, bool, usize, Option<String>)> = VecDeque::new();
     let mut tops: Vec<TopInclude> = Vec::new();
     for entry in &file.entries {
         let EntryKind::Include {
@@ -133,8 +134,7 @@ fn follow_includes(cx: &Cx, place: &Place, file: &ReqFile) -> Follow {
                     "commit the file to the repository (pinned) and include it by path: `{flag} <file>.txt`"
                 )),
                 severity: None,
-                redact: requirements::credentials_range(target)
-                    .map(|(a, b)| Span::new(span.start + a, span.start + b)),
+                redact: requirements::credentials_span(cx.text(), target, *span),
             });
             follow.constraints_unknown |= *constraint;
             continue;
@@ -153,33 +153,41 @@ fn follow_includes(cx: &Cx, place: &Place, file: &ReqFile) -> Follow {
             follow.constraints_unknown |= *constraint;
             continue;
         };
-        if let Err(why) = place.read(&rel, max).map(|_| ()) {
-            follow
-                .problems
-                .push(unfollowed(*span, flag, target, &why.to_string()));
-            follow.constraints_unknown |= *constraint;
-            continue;
-        }
+        let text = match place.read(&rel, max) {
+            Ok(t) => t,
+            Err(why) => {
+                follow
+                    .problems
+                    .push(unfollowed(*span, flag, target, &why.to_string()));
+                follow.constraints_unknown |= *constraint;
+                continue;
+            }
+        };
         tops.push(TopInclude {
             span: *span,
             written: format!("{flag} {target}"),
             unscanned: Vec::new(),
         });
         if seen.insert(rel.clone()) {
-            queue.push_back((rel, *constraint, tops.len() - 1));
+            queue.push_back((rel, *constraint, tops.len() - 1, Some(text)));
         }
     }
-    let mut read = 0;
-    while let Some((rel, constraint, top)) = queue.pop_front() {
-        read += 1;
-        if read > MAX_INCLUDED_FILES {
+    let (mut files_read, mut bytes_read) = (0, 0u64);
+    while let Some((rel, constraint, top, preread)) = queue.pop_front() {
+        files_read += 1;
+        // Bounded work per scanned file: at most so many files and, together, no more
+        // bytes than one file may have. What is left unread may hold constraints.
+        if files_read > MAX_INCLUDED_FILES || bytes_read > max {
+            follow.constraints_unknown |= constraint || queue.iter().any(|q| q.1);
             break;
         }
-        let Ok(text) = place.read(&rel, max) else {
+        let Some(text) = preread.or_else(|| place.read(&rel, max.saturating_sub(bytes_read)).ok())
+        else {
             // Nested includes are reported where their including file is scanned.
             follow.constraints_unknown |= constraint;
             continue;
         };
+        bytes_read += text.len() as u64;
         let inc = requirements::parse(&text);
         let dir = rel.rsplit_once('/').map_or("", |(d, _)| d).to_owned();
         for entry in &inc.entries {
@@ -198,7 +206,7 @@ fn follow_includes(cx: &Cx, place: &Place, file: &ReqFile) -> Follow {
                     match nearby::join_rel(&dir, target) {
                         Some(r) if !target.contains("://") && !target.contains("${") => {
                             if seen.insert(r.clone()) {
-                                queue.push_back((r, nested_constraint, top));
+                                queue.push_back((r, nested_constraint, top, None));
                             }
                         }
                         _ => follow.constraints_unknown |= nested_constraint,
@@ -394,12 +402,12 @@ fn judge(req: &Requirement, follow: &Follow, strict: bool) -> Option<Verdict> {
     }
 }
 
-fn report(out: &mut Report, req: &Requirement, v: &Verdict) {
+fn report(out: &mut Report, src: &str, req: &Requirement, v: &Verdict) {
     let f = out.add(req.span, v.message.clone());
     f.fix(v.fix.clone());
     if let (Some(url), Some(us)) = (&req.url, req.url_span) {
-        if let Some((a, b)) = requirements::credentials_range(url) {
-            f.redact(Span::new(us.start + a, us.start + b));
+        if let Some(hide) = requirements::credentials_span(src, url, us) {
+            f.redact(hide);
         }
     }
 }
