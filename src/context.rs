@@ -10,6 +10,7 @@ use crate::parse::nearby::Place;
 use crate::parse::rust;
 use crate::parse::toml_doc;
 use crate::parse::treesitter::{self, Lang};
+use crate::parse::yaml::{self, Yaml};
 use crate::source::SourceFile;
 use std::cell::{OnceCell, RefCell};
 use std::path::Path;
@@ -26,6 +27,7 @@ pub struct Cx<'a> {
     docker: OnceCell<Dockerfile>,
     toml: OnceCell<json::Node>,
     json: OnceCell<Option<json::Node>>,
+    yaml: OnceCell<Yaml>,
     parse_errors: RefCell<Vec<(Span, String)>>,
 }
 
@@ -46,6 +48,7 @@ impl<'a> Cx<'a> {
             docker: OnceCell::new(),
             toml: OnceCell::new(),
             json: OnceCell::new(),
+            yaml: OnceCell::new(),
             parse_errors: RefCell::new(Vec::new()),
         }
     }
@@ -145,6 +148,18 @@ impl<'a> Cx<'a> {
     /// Where this file sits under the scan root, for looking at its neighbours.
     pub fn place(&self) -> Place {
         Place::of(self.root, self.abs_path, &self.file.rel_path)
+    }
+
+    /// The YAML documents of a YAML file (workflows, Compose, Kubernetes, …), with spans
+    /// and anchors resolved. Syntax errors become a `parse-error` note; what parsed is kept.
+    pub fn yaml(&self) -> &Yaml {
+        self.yaml.get_or_init(|| {
+            let y = yaml::parse(self.text());
+            for (span, msg) in &y.errors {
+                self.parse_error(*span, format!("YAML: {msg}"));
+            }
+            y
+        })
     }
 
     /// Records that part of the file could not be parsed; reported once as `parse-error`.

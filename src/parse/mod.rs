@@ -10,3 +10,4 @@ pub mod rust;
 pub mod shell;
 pub mod toml_doc;
 pub mod treesitter;
+pub mod yaml;
