@@ -12,7 +12,7 @@ use crate::context::{Cx, Report};
 use crate::finding::Span;
 use crate::parse::json::{self, Node, Value};
 use crate::parse::nearby::{self, Place};
-use crate::parse::{gemfile, toml_doc};
+use crate::parse::{gemfile, toml_doc, yaml};
 
 pub const RULE: Rule = Rule {
     id: "missing-lockfile",
@@ -164,60 +164,18 @@ fn npm_workspace_root(cx: &Cx, place: &Place) -> Option<String> {
     None
 }
 
-/// The `packages:` globs of a `pnpm-workspace.yaml` (block or flow list).
+/// The `packages:` globs of a `pnpm-workspace.yaml`.
 fn pnpm_packages(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut in_packages = false;
-    for line in text.lines() {
-        let content = strip_yaml_comment(line);
-        if content.trim().is_empty() {
-            continue;
-        }
-        let indented = content.starts_with([' ', '\t']);
-        if !indented && !content.trim_start().starts_with('-') {
-            in_packages = false;
-            if let Some(rest) = content.strip_prefix("packages:") {
-                in_packages = true;
-                let rest = rest.trim();
-                if let Some(flow) = rest.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
-                    out.extend(flow.split(',').map(unquote).filter(|s| !s.is_empty()));
-                    in_packages = false;
-                }
-            }
-            continue;
-        }
-        if in_packages {
-            if let Some(item) = content.trim_start().strip_prefix('-') {
-                let item = unquote(item);
-                if !item.is_empty() {
-                    out.push(item);
-                }
-            }
-        }
-    }
-    out
-}
-
-fn strip_yaml_comment(line: &str) -> &str {
-    let b = line.as_bytes();
-    let mut quote = None;
-    for (i, &c) in b.iter().enumerate() {
-        match (quote, c) {
-            (None, b'\'' | b'"') => quote = Some(c),
-            (Some(q), c) if c == q => quote = None,
-            (None, b'#') if i == 0 || b[i - 1].is_ascii_whitespace() => return &line[..i],
-            _ => {}
-        }
-    }
-    line
-}
-
-fn unquote(s: &str) -> String {
-    let s = s.trim();
-    s.strip_prefix(['"', '\''])
-        .and_then(|r| r.strip_suffix(['"', '\'']))
-        .unwrap_or(s)
-        .to_owned()
+    let y = yaml::parse(text);
+    y.docs
+        .first()
+        .and_then(|d| d.get("packages"))
+        .map(|p| {
+            p.items()
+                .filter_map(|n| n.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// `member` relative to `root` (both root-relative directories; `root` is an ancestor).
