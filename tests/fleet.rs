@@ -550,3 +550,82 @@ fn merged_sarif_is_one_run_and_valid() {
         }
     }
 }
+
+#[test]
+fn merge_links_findings_to_known_forges() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("results");
+    fs::create_dir_all(&dir).unwrap();
+    let commit = "0123456789abcdef0123456789abcdef01234567";
+    for (location, slug) in [
+        (
+            "https://github.com/example-org/api",
+            "github.com-example-org-api-00000001",
+        ),
+        (
+            "ssh://gitlab.com/group/sub/app",
+            "gitlab.com-group-sub-app-00000002",
+        ),
+        (
+            "https://git.example.com/o/r",
+            "git.example.com-o-r-00000003",
+        ),
+    ] {
+        let result = serde_json::json!({
+            "schema_version": 1,
+            "kind": "dozen-fleet-repository",
+            "tool": { "name": "dozen", "version": "0.1.0" },
+            "repository": { "id": location, "slug": slug, "source": "git", "location": location, "ref": null },
+            "commit": commit,
+            "vcs": "git",
+            "error": null,
+            "findings": [{
+                "rule": "unpinned-image", "severity": "error", "factor": 2, "factor_name": "Dependencies",
+                "path": "deploy/Docker file", "start": { "line": 3, "column": 6 }, "end": { "line": 3, "column": 12 },
+                "message": "image `<script>alert(1)</script>` has no tag", "fingerprint": "00000000000000aa"
+            }],
+            "summary": { "factors": [], "errors": 1, "warnings": 0, "notes": 0, "suppressed": 0, "files_scanned": 1 },
+            "inventory": { "images.total": 1 }
+        });
+        fs::write(dir.join(format!("{slug}.json")), result.to_string()).unwrap();
+    }
+    let run = |format: &str| {
+        let out = common::dozen()
+            .args(["fleet", "merge", "--format", format])
+            .arg(&dir)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let v: Value = serde_json::from_str(&run("json")).unwrap();
+    let urls: Vec<Option<&str>> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["url"].as_str())
+        .collect();
+    assert_eq!(
+        urls,
+        [
+            None,
+            Some(
+                "https://github.com/example-org/api/blob/0123456789abcdef0123456789abcdef01234567/deploy/Docker%20file#L3"
+            ),
+            Some(
+                "https://gitlab.com/group/sub/app/-/blob/0123456789abcdef0123456789abcdef01234567/deploy/Docker%20file#L3"
+            ),
+        ]
+    );
+    let html = run("html");
+    assert!(html.contains(
+        "href=\"https://github.com/example-org/api/blob/0123456789abcdef0123456789abcdef01234567/deploy/Docker%20file#L3\""
+    ));
+    assert!(!html.contains("<script>alert(1)"));
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    let md = run("markdown");
+    assert!(
+        md.contains("(https://gitlab.com/group/sub/app/-/blob/"),
+        "{md}"
+    );
+}
