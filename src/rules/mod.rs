@@ -13,9 +13,12 @@ mod hardcoded_port;
 mod in_memory_session;
 mod local_disk_state;
 mod log_to_file;
+mod missing_lockfile;
 mod no_graceful_shutdown;
 mod sticky_sessions;
 mod unpinned_image;
+mod unpinned_manifest_dependency;
+mod unpinned_requirement;
 
 /// A rule: what it is called, which files it reads, which words must appear in a file
 /// for it to have anything to say (a cheap prefilter before any parsing), and its check.
@@ -48,6 +51,9 @@ const ENGINE_RULES: [(&str, &str); 3] = [
 pub static RULES: &[&Rule] = &[
     &log_to_file::RULE,
     &unpinned_image::RULE,
+    &unpinned_requirement::RULE,
+    &unpinned_manifest_dependency::RULE,
+    &missing_lockfile::RULE,
     &hardcoded_port::RULE,
     &no_graceful_shutdown::RULE,
     &debug_mode::RULE,
