@@ -7,6 +7,7 @@ use crate::finding::Span;
 use crate::lang::web::{self, Bindings};
 use crate::lang::{deploy, js, python};
 use crate::parse::dockerfile::{self, Vars};
+use crate::parse::nearby::Place;
 use crate::parse::treesitter;
 use tree_sitter::Node;
 
@@ -308,22 +309,16 @@ fn overridden_by_siblings(cx: &Cx) -> bool {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return false;
     };
+    // Reads go through `Place`: confined to the scan root, links out of it not followed.
+    let place = Place::of(cx.root, cx.abs_path, &cx.file.rel_path);
     for entry in entries.flatten().take(64) {
-        let path = entry.path();
-        let Some(file) = path.file_name().and_then(|n| n.to_str()) else {
+        let Some(file) = entry.file_name().to_str().map(str::to_owned) else {
             continue;
         };
-        if !file.ends_with(".py") || file.eq_ignore_ascii_case(name) || web::is_dev_path(file) {
+        if !file.ends_with(".py") || file.eq_ignore_ascii_case(name) || web::is_dev_path(&file) {
             continue;
         }
-        // Regular files of sane size only; links are not followed.
-        let Ok(meta) = std::fs::symlink_metadata(&path) else {
-            continue;
-        };
-        if !meta.is_file() || meta.len() > 256 * 1024 {
-            continue;
-        }
-        let Ok(text) = std::fs::read_to_string(&path) else {
+        let Ok(text) = place.read(&place.beside(&file), 256 * 1024) else {
             continue;
         };
         if text.lines().any(|l| {
