@@ -11,7 +11,7 @@ use crate::suppress;
 use crate::walk::{self, Target};
 use aho_corasick::AhoCorasick;
 use rayon::prelude::*;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -30,6 +30,8 @@ pub struct Scan {
     /// Every finding, suppressed ones included (marked), sorted.
     pub findings: Vec<Finding>,
     pub files_scanned: usize,
+    /// Inventory counters summed over every file (see [`crate::inventory`]).
+    pub inventory: BTreeMap<&'static str, u64>,
 }
 
 impl Scan {
@@ -50,6 +52,7 @@ struct FileOutcome {
     /// Findings that hold only if some file records the named fact.
     conditional: Vec<(&'static str, Finding)>,
     facts: Vec<&'static str>,
+    counts: Vec<(&'static str, u64)>,
     scanned: bool,
 }
 
@@ -71,6 +74,9 @@ pub fn scan(opts: &ScanOptions<'_>) -> Result<Scan, String> {
     let mut scan = Scan::default();
     for o in outcomes {
         scan.files_scanned += usize::from(o.scanned);
+        for (metric, n) in o.counts {
+            *scan.inventory.entry(metric).or_default() += n;
+        }
         scan.findings.extend(o.findings);
         scan.findings.extend(
             o.conditional
@@ -115,6 +121,7 @@ fn check_target(t: &Target, opts: &ScanOptions<'_>) -> FileOutcome {
         findings: Vec::new(),
         conditional: Vec::new(),
         facts: Vec::new(),
+        counts: Vec::new(),
         scanned: false,
     };
     let bytes = match read_target(t, config.max_file_size) {
@@ -173,33 +180,21 @@ fn check_file(
         findings: Vec::new(),
         conditional: Vec::new(),
         facts: Vec::new(),
+        counts: Vec::new(),
         scanned: true,
     };
 
     let cx = Cx::new(file, abs, root, config);
     let mut raw: Vec<RawFinding> = Vec::new();
-    // Secret values found in this file: masked in the snippet of *every* finding on their
-    // line, whichever rule reports it. The secret rule runs for its redactions even when
-    // it is configured off (its findings are then dropped).
-    let mut redactions: Vec<Span> = Vec::new();
+    // Rules configured `off` still run: their findings are dropped in `finalize`, but the
+    // repository facts they record and the secret spans they mask must not depend on
+    // another rule's configuration.
     for rule in applicable_rules(file) {
-        let off = matches!(config.level(rule.id, &file.rel_path), Some(Level::Off));
-        if off && rule.id != rules::HARDCODED_SECRET {
-            continue;
-        }
         let mut report = Report::new(rule.id);
         (rule.check)(&cx, &mut report);
-        redactions.extend(
-            report
-                .findings
-                .iter()
-                .flat_map(|f| f.redact.iter().copied()),
-        );
-        if off {
-            continue;
-        }
         raw.append(&mut report.findings);
         outcome.facts.append(&mut report.facts);
+        outcome.counts.append(&mut report.counts);
     }
     let errors = cx.take_parse_errors();
     if let Some((span, msg)) = errors.first() {
@@ -220,11 +215,14 @@ fn check_file(
     let mut suppressions = suppress::Suppressions::collect(file);
     let mut findings = Vec::with_capacity(raw.len());
     let mut seen: HashSet<(&'static str, Span)> = HashSet::new();
+    // A secret that one finding hides must stay hidden in every other finding's snippet of
+    // the same line (two credentials on one line, or a secret beside another rule's finding).
+    let hidden: Vec<Span> = raw.iter().flat_map(|r| r.redact.iter().copied()).collect();
     for mut r in raw {
+        r.redact.clone_from(&hidden);
         if !seen.insert((r.rule, r.span)) {
             continue; // the same rule never reports the same span twice
         }
-        r.redact.extend_from_slice(&redactions);
         let requires = r.requires_fact;
         if let Some(mut f) = finalize(file, config, r) {
             if suppressions.covers(f.rule, f.start.line) {

@@ -2,8 +2,13 @@
 
 pub mod dockerfile;
 pub mod dotenv;
+pub mod gemfile;
 pub mod image_ref;
+pub mod json;
+pub mod nearby;
+pub mod requirements;
 pub mod rust;
 pub mod shell;
+pub mod toml_doc;
 pub mod treesitter;
 pub mod yaml;

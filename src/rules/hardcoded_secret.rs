@@ -143,7 +143,7 @@ fn report_format(cx: &Cx, out: &mut Report, h: &formats::TokenHit) {
                     mask(secret)
                 ),
                 format!(
-                    "read the whole URL from the environment (e.g. `DATABASE_URL`), or the password from a secret, and {ROTATE}"
+                    "read the whole URL from the environment (e.g. `DATABASE_URL`), or only its password from a secret store, and {ROTATE}"
                 ),
             )
         }

@@ -6,13 +6,24 @@ use crate::classify::FileKind;
 use crate::context::{Cx, Report};
 use std::sync::OnceLock;
 
+mod admin_task_in_web_process;
 mod config_in_image;
+mod debug_mode;
+mod divergent_backing_services;
 mod environment_branching;
+mod hardcoded_port;
 mod hardcoded_secret;
 mod hardcoded_service_url;
+mod in_memory_session;
+mod local_disk_state;
 mod log_to_file;
+mod missing_lockfile;
+mod no_graceful_shutdown;
 pub mod secrets;
+mod sticky_sessions;
 mod unpinned_image;
+mod unpinned_manifest_dependency;
+mod unpinned_requirement;
 
 /// A rule: what it is called, which files it reads, which words must appear in a file
 /// for it to have anything to say (a cheap prefilter before any parsing), and its check.
@@ -42,12 +53,20 @@ const ENGINE_RULES: [(&str, &str); 3] = [
     ),
 ];
 
-/// The rule whose redactions apply to every finding of a file (see `engine`).
-pub const HARDCODED_SECRET: &str = "hardcoded-secret";
-
 pub static RULES: &[&Rule] = &[
     &log_to_file::RULE,
     &unpinned_image::RULE,
+    &unpinned_requirement::RULE,
+    &unpinned_manifest_dependency::RULE,
+    &missing_lockfile::RULE,
+    &hardcoded_port::RULE,
+    &no_graceful_shutdown::RULE,
+    &debug_mode::RULE,
+    &in_memory_session::RULE,
+    &local_disk_state::RULE,
+    &admin_task_in_web_process::RULE,
+    &divergent_backing_services::RULE,
+    &sticky_sessions::RULE,
     &hardcoded_secret::RULE,
     &hardcoded_service_url::RULE,
     &environment_branching::RULE,

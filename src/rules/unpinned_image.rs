@@ -5,6 +5,7 @@ use crate::classify::FileKind;
 use crate::config::{ImagePolicy, Policy};
 use crate::context::{Cx, Report};
 use crate::finding::{Severity, Span};
+use crate::inventory;
 use crate::parse::dockerfile::{self, Vars};
 use crate::parse::image_ref::ImageRef;
 
@@ -73,16 +74,19 @@ pub fn judge(cx: &Cx, out: &mut Report, reference: &str, unknown: bool, span: Sp
     }
     let r = ImageRef::parse(reference);
     if r.has_valid_digest() {
+        out.count(inventory::IMAGES_TOTAL);
+        out.count(inventory::IMAGES_PINNED);
         return;
     }
     if unknown {
         // Nothing known at all, or the digest itself is a variable: report nothing
-        // rather than guess.
+        // rather than guess (and count nothing: it was not judged).
         let name_known = !r.name.is_empty() && !r.name.contains('$');
         if !name_known || r.digest.is_some() {
             return;
         }
     }
+    out.count(inventory::IMAGES_TOTAL);
     let pin_hint = format!(
         "find the digest with `docker buildx imagetools inspect {reference}` and write `{}@sha256:<digest>`",
         reference.split('@').next().unwrap_or(reference)
