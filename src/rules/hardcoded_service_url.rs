@@ -680,7 +680,7 @@ mod tests {
         for v in [
             "",
             "/var/run/postgresql",
-            "sqlite:///app.db",
+            "sqlite:///app.db", // dozen: ignore[divergent-backing-services]
             ":memory:",
             "dbname=app user=app",
             "${REDIS_HOST}",

@@ -440,11 +440,11 @@ fn is_documentation_host(host: &str) -> bool {
         || h == "example"
 }
 
-/// `${DB_PASSWORD}`, `$PASS`, `{password}`, `%s`, `<password>`, `***`, `password`, `pw`: not
-/// a real password.
+/// `${DB_PASSWORD}`, `$PASS`, `{password}`, `%s`, `<password>`, `***`, `password`, `tok`
+/// (under four characters): not a real password.
 pub fn is_real_url_password(value: &str) -> bool {
     // `…` marks a value already shortened or masked in documentation.
-    if value.chars().count() < 3 || value.contains(['$', '{', '}', '<', '>', '*', '…']) {
+    if value.chars().count() < 4 || value.contains(['$', '{', '}', '<', '>', '*', '…']) {
         return false;
     }
     // `%s` is a format directive; `p%40ss` is a percent-encoded password.

@@ -177,8 +177,20 @@ pub fn is_placeholder(value: &str) -> bool {
             return true;
         }
     }
+    // Made-up values name what they stand for (`ghp_secret123`, `my-password`) or run
+    // through the alphabet or the digits.
     let parts = word_parts(v);
-    if lower.starts_with("test") || parts.iter().any(|p| p == "test" || p == "fake") {
+    if lower.starts_with("test")
+        || parts.iter().any(|p| {
+            matches!(
+                p.as_str(),
+                "test" | "fake" | "secret" | "password" | "passwd" | "token" | "mock"
+            )
+        })
+        || ["abcdefgh", "12345678", "qwertyui"]
+            .iter()
+            .any(|s| lower.contains(s))
+    {
         return true;
     }
     false
@@ -355,6 +367,9 @@ mod tests {
             ("token_pattern", "(?P<token>[a-z]+)"),
             ("id-token", "write"),
             ("szOID_USER_PASSWORD", "2.5.4.35"),
+            ("token", "ghp_secret123"),
+            ("token", "ghp_abcdefghijklmnopqrstuvwxyz0123456789"),
+            ("password", "my-password-1"),
             ("TOKEN", "$serde_json::private::Number"),
             ("password", "foobar"),
             ("input_token", "NextToken"),
