@@ -368,7 +368,7 @@ mod tests {
             ("id-token", "write"),
             ("szOID_USER_PASSWORD", "2.5.4.35"),
             ("token", "ghp_secret123"),
-            ("token", "ghp_abcdefghijklmnopqrstuvwxyz0123456789"),
+            ("api_key", "key-abcdefghijk987"),
             ("password", "my-password-1"),
             ("TOKEN", "$serde_json::private::Number"),
             ("password", "foobar"),
