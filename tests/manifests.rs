@@ -231,6 +231,7 @@ fn a_manifest_named_alone_from_outside_the_root_stays_in_its_directory() {
 
 #[test]
 fn credentials_in_dependency_urls_are_never_printed() {
+    // dozen: ignore[hardcoded-secret] (a made-up token the test plants)
     let token = "ghp_abcdefghijklmnopqrstuvwxyz0123456789";
     let dir = tree(&[
         (

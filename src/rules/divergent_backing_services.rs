@@ -116,10 +116,14 @@ fn check(cx: &Cx, out: &mut Report) {
     }
 }
 
-/// A `sqlite:`/`sqlite+driver:`/`jdbc:sqlite:` URL.
+/// A `sqlite:`/`sqlite+driver:`/`jdbc:sqlite:` URL. A bare scheme (`"sqlite:"` in code
+/// that tests URLs) configures nothing.
 fn is_sqlite_url(v: &str) -> bool {
     let l = v.trim().to_ascii_lowercase();
-    l.starts_with("sqlite:") || l.starts_with("sqlite+") || l.starts_with("jdbc:sqlite:")
+    ["jdbc:sqlite:", "sqlite:", "sqlite+"].iter().any(|scheme| {
+        l.strip_prefix(scheme)
+            .is_some_and(|rest| !rest.trim_start_matches('/').is_empty())
+    })
 }
 
 const SERVER_SCHEMES: &[&str] = &[
@@ -714,8 +718,11 @@ mod tests {
         assert!(is_sqlite_url("sqlite+aiosqlite:///./app.db"));
         assert!(is_sqlite_url("sqlite::memory:"));
         assert!(!is_sqlite_url("db.sqlite3"));
+        assert!(!is_sqlite_url("sqlite:"));
+        assert!(!is_sqlite_url("sqlite://"));
+        // dozen: ignore[hardcoded-service-url] (inputs to a parser test)
         assert!(is_server_url("postgresql+psycopg2://u@h/db"));
-        assert!(!is_server_url("redis://cache"));
+        assert!(!is_server_url("redis://cache")); // dozen: ignore[hardcoded-service-url]
         assert!(is_server_image("postgres:16-alpine"));
         assert!(is_server_image("docker.io/library/mysql:8@sha256:abc"));
         assert!(is_server_image("bitnami/postgresql"));
