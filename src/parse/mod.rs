@@ -1,6 +1,7 @@
 //! Parsers and readers: each turns a file's text into a structure with byte spans.
 
 pub mod dockerfile;
+pub mod gh_actions;
 pub mod image_ref;
 pub mod rust;
 pub mod shell;
