@@ -7,7 +7,9 @@ use crate::context::{Cx, Report};
 use std::sync::OnceLock;
 
 mod log_to_file;
+mod unpinned_action;
 mod unpinned_image;
+mod unpinned_precommit_hook;
 
 /// A rule: what it is called, which files it reads, which words must appear in a file
 /// for it to have anything to say (a cheap prefilter before any parsing), and its check.
@@ -37,7 +39,12 @@ const ENGINE_RULES: [(&str, &str); 3] = [
     ),
 ];
 
-pub static RULES: &[&Rule] = &[&log_to_file::RULE, &unpinned_image::RULE];
+pub static RULES: &[&Rule] = &[
+    &log_to_file::RULE,
+    &unpinned_image::RULE,
+    &unpinned_action::RULE,
+    &unpinned_precommit_hook::RULE,
+];
 
 /// Metadata for every rule id, `parse-error` included, in registry order.
 pub fn catalog() -> &'static [(&'static str, RuleMeta)] {
