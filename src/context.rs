@@ -5,7 +5,10 @@ use crate::classify::FileKind;
 use crate::config::Config;
 use crate::finding::{Severity, Span};
 use crate::parse::dockerfile::{self, Dockerfile};
+use crate::parse::json;
+use crate::parse::nearby::Place;
 use crate::parse::rust;
+use crate::parse::toml_doc;
 use crate::parse::treesitter::{self, Lang};
 use crate::parse::yaml::{self, Yaml};
 use crate::source::SourceFile;
@@ -22,6 +25,8 @@ pub struct Cx<'a> {
     tree: OnceCell<Option<tree_sitter::Tree>>,
     rust: OnceCell<Option<syn::File>>,
     docker: OnceCell<Dockerfile>,
+    toml: OnceCell<json::Node>,
+    json: OnceCell<Option<json::Node>>,
     yaml: OnceCell<Yaml>,
     parse_errors: RefCell<Vec<(Span, String)>>,
 }
@@ -41,6 +46,8 @@ impl<'a> Cx<'a> {
             tree: OnceCell::new(),
             rust: OnceCell::new(),
             docker: OnceCell::new(),
+            toml: OnceCell::new(),
+            json: OnceCell::new(),
             yaml: OnceCell::new(),
             parse_errors: RefCell::new(Vec::new()),
         }
@@ -109,6 +116,38 @@ impl<'a> Cx<'a> {
             }
             df
         })
+    }
+
+    /// The TOML document (`Cargo.toml`, `pyproject.toml`, `Pipfile`, …) as a spanned tree
+    /// (the same node type as JSON); on a broken file, what parsed (the errors become a
+    /// `parse-error`).
+    pub fn toml(&self) -> &json::Node {
+        self.toml.get_or_init(|| {
+            let doc = toml_doc::parse(self.text());
+            for (span, msg) in doc.errors {
+                self.parse_error(span, msg);
+            }
+            doc.root
+        })
+    }
+
+    /// The JSON document (`package.json`, `composer.json`, …) with spans; on invalid
+    /// JSON, what parsed before the error (which becomes a `parse-error`).
+    pub fn json(&self) -> Option<&json::Node> {
+        self.json
+            .get_or_init(|| {
+                let doc = json::parse(self.text());
+                if let Some((span, msg)) = doc.error {
+                    self.parse_error(span, msg);
+                }
+                doc.root
+            })
+            .as_ref()
+    }
+
+    /// Where this file sits under the scan root, for looking at its neighbours.
+    pub fn place(&self) -> Place {
+        Place::of(self.root, self.abs_path, &self.file.rel_path)
     }
 
     /// The YAML documents of a YAML file (workflows, Compose, Kubernetes, …), with spans

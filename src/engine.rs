@@ -206,7 +206,11 @@ fn check_file(
     let mut suppressions = suppress::Suppressions::collect(file);
     let mut findings = Vec::with_capacity(raw.len());
     let mut seen: HashSet<(&'static str, Span)> = HashSet::new();
-    for r in raw {
+    // A secret that one finding hides must stay hidden in every other finding's snippet of
+    // the same line (two credentials on one line, or a secret beside another rule's finding).
+    let hidden: Vec<Span> = raw.iter().flat_map(|r| r.redact.iter().copied()).collect();
+    for mut r in raw {
+        r.redact.clone_from(&hidden);
         if !seen.insert((r.rule, r.span)) {
             continue; // the same rule never reports the same span twice
         }

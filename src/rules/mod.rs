@@ -7,9 +7,12 @@ use crate::context::{Cx, Report};
 use std::sync::OnceLock;
 
 mod log_to_file;
+mod missing_lockfile;
 mod unpinned_action;
 mod unpinned_image;
+mod unpinned_manifest_dependency;
 mod unpinned_precommit_hook;
+mod unpinned_requirement;
 
 /// A rule: what it is called, which files it reads, which words must appear in a file
 /// for it to have anything to say (a cheap prefilter before any parsing), and its check.
@@ -44,6 +47,9 @@ pub static RULES: &[&Rule] = &[
     &unpinned_image::RULE,
     &unpinned_action::RULE,
     &unpinned_precommit_hook::RULE,
+    &unpinned_requirement::RULE,
+    &unpinned_manifest_dependency::RULE,
+    &missing_lockfile::RULE,
 ];
 
 /// Metadata for every rule id, `parse-error` included, in registry order.
