@@ -97,9 +97,15 @@ pub fn judge(cx: &Cx, out: &mut Report, reference: &str, unknown: bool, span: Sp
             return;
         }
     }
+    // A tag that was an unknown variable (substituted away) is shown as a placeholder.
+    let reference = if r.tag == Some("") && r.digest.is_none() {
+        format!("{}:<tag>", r.name)
+    } else {
+        reference.to_owned()
+    };
     let pin_hint = format!(
         "find the digest with `docker buildx imagetools inspect {reference}` and write `{}@sha256:<digest>`",
-        reference.split('@').next().unwrap_or(reference)
+        reference.split('@').next().unwrap_or(&reference)
     );
     if let Some(d) = r.digest {
         out.add(span, format!("image {shown} has a malformed digest `{d}`: a digest is `sha256:` followed by 64 hex digits"))
@@ -129,7 +135,7 @@ pub fn judge(cx: &Cx, out: &mut Report, reference: &str, unknown: bool, span: Sp
             } else {
                 Severity::Warning
             };
-            let tag_note = if tag.contains('$') {
+            let tag_note = if tag.is_empty() || tag.contains('$') {
                 String::new()
             } else {
                 format!(
@@ -148,17 +154,34 @@ pub fn judge(cx: &Cx, out: &mut Report, reference: &str, unknown: bool, span: Sp
 }
 
 /// Compose: `services.*.image`. A service that also has `build:` names the image it
-/// builds, which is not pulled from a registry.
+/// builds, which is not pulled from a registry; so does any other service that uses the
+/// same image name (a common pattern: one service builds, its siblings reuse the image).
 fn check_compose(cx: &Cx, out: &mut Report) {
     for doc in &cx.yaml().docs {
-        for (name, svc) in doc.get("services").into_iter().flat_map(Node::entries) {
-            if svc.value.get("build").is_some() {
+        let services: Vec<(&str, &Node)> = doc
+            .get("services")
+            .into_iter()
+            .flat_map(Node::entries)
+            .map(|(name, e)| (name, &e.value))
+            .collect();
+        fn image_of(svc: &Node) -> Option<&Scalar> {
+            svc.get("image").and_then(Node::as_scalar)
+        }
+        let built: Vec<&str> = services
+            .iter()
+            .filter(|(_, svc)| svc.get("build").is_some())
+            .filter_map(|(_, svc)| image_of(svc))
+            .map(|s| s.value.trim())
+            .collect();
+        for (name, svc) in &services {
+            let Some(image) = image_of(svc) else {
+                continue;
+            };
+            if svc.get("build").is_some() || built.contains(&image.value.trim()) {
                 continue;
             }
-            if let Some(image) = svc.value.get("image").and_then(Node::as_scalar) {
-                let ctx = format!("service `{name}`");
-                judge_interpolated(cx, out, image, &ctx);
-            }
+            let ctx = format!("service `{name}`");
+            judge_interpolated(cx, out, image, &ctx);
         }
     }
 }
@@ -167,6 +190,10 @@ fn check_compose(cx: &Cx, out: &mut Report) {
 /// document with `apiVersion` and `kind` (Pods, workload templates, CronJob job
 /// templates, custom resources that embed pod specs).
 fn check_kubernetes(cx: &Cx, out: &mut Report) {
+    // Most YAML files are not manifests: do not parse them for this rule.
+    if !cx.text().contains("apiVersion") {
+        return;
+    }
     for doc in &cx.yaml().docs {
         let is_k8s = doc.get("apiVersion").and_then(Node::as_str).is_some()
             && doc.get("kind").and_then(Node::as_str).is_some();
