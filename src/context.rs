@@ -255,6 +255,8 @@ pub struct Report {
     pub(crate) rule: &'static str,
     pub(crate) findings: Vec<RawFinding>,
     pub(crate) facts: Vec<&'static str>,
+    /// Inventory counters (see [`crate::inventory`]), summed by the engine per scan.
+    pub(crate) counts: Vec<(&'static str, u64)>,
 }
 
 impl Report {
@@ -282,6 +284,19 @@ impl Report {
     pub fn fact(&mut self, fact: &'static str) {
         if !self.facts.contains(&fact) {
             self.facts.push(fact);
+        }
+    }
+
+    /// Adds one to an inventory counter, e.g. [`crate::inventory::IMAGES_TOTAL`] for every
+    /// image reference judged: the denominators of fleet coverage figures.
+    pub fn count(&mut self, metric: &'static str) {
+        self.count_n(metric, 1);
+    }
+
+    pub fn count_n(&mut self, metric: &'static str, n: u64) {
+        match self.counts.iter_mut().find(|(m, _)| *m == metric) {
+            Some((_, c)) => *c += n,
+            None => self.counts.push((metric, n)),
         }
     }
 

@@ -11,7 +11,7 @@ use crate::suppress;
 use crate::walk::{self, Target};
 use aho_corasick::AhoCorasick;
 use rayon::prelude::*;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -30,6 +30,8 @@ pub struct Scan {
     /// Every finding, suppressed ones included (marked), sorted.
     pub findings: Vec<Finding>,
     pub files_scanned: usize,
+    /// Inventory counters summed over every file (see [`crate::inventory`]).
+    pub inventory: BTreeMap<&'static str, u64>,
 }
 
 impl Scan {
@@ -50,6 +52,7 @@ struct FileOutcome {
     /// Findings that hold only if some file records the named fact.
     conditional: Vec<(&'static str, Finding)>,
     facts: Vec<&'static str>,
+    counts: Vec<(&'static str, u64)>,
     scanned: bool,
 }
 
@@ -71,6 +74,9 @@ pub fn scan(opts: &ScanOptions<'_>) -> Result<Scan, String> {
     let mut scan = Scan::default();
     for o in outcomes {
         scan.files_scanned += usize::from(o.scanned);
+        for (metric, n) in o.counts {
+            *scan.inventory.entry(metric).or_default() += n;
+        }
         scan.findings.extend(o.findings);
         scan.findings.extend(
             o.conditional
@@ -115,6 +121,7 @@ fn check_target(t: &Target, opts: &ScanOptions<'_>) -> FileOutcome {
         findings: Vec::new(),
         conditional: Vec::new(),
         facts: Vec::new(),
+        counts: Vec::new(),
         scanned: false,
     };
     let bytes = match read_target(t, config.max_file_size) {
@@ -173,19 +180,21 @@ fn check_file(
         findings: Vec::new(),
         conditional: Vec::new(),
         facts: Vec::new(),
+        counts: Vec::new(),
         scanned: true,
     };
 
     let cx = Cx::new(file, abs, root, config);
     let mut raw: Vec<RawFinding> = Vec::new();
+    // Rules configured `off` still run: their findings are dropped in `finalize`, but the
+    // repository facts they record and the secret spans they mask must not depend on
+    // another rule's configuration.
     for rule in applicable_rules(file) {
-        if matches!(config.level(rule.id, &file.rel_path), Some(Level::Off)) {
-            continue;
-        }
         let mut report = Report::new(rule.id);
         (rule.check)(&cx, &mut report);
         raw.append(&mut report.findings);
         outcome.facts.append(&mut report.facts);
+        outcome.counts.append(&mut report.counts);
     }
     let errors = cx.take_parse_errors();
     if let Some((span, msg)) = errors.first() {

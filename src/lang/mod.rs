@@ -2,6 +2,8 @@
 //! can ask for `logging.FileHandler` whether it was written `FileHandler`, `logging.FileHandler`
 //! or `lg.FileHandler`.
 
+pub mod deploy;
 pub mod js;
 pub mod python;
 pub mod rust;
+pub mod web;

@@ -6,8 +6,16 @@ use crate::classify::FileKind;
 use crate::context::{Cx, Report};
 use std::sync::OnceLock;
 
+mod admin_task_in_web_process;
+mod debug_mode;
+mod divergent_backing_services;
+mod hardcoded_port;
+mod in_memory_session;
+mod local_disk_state;
 mod log_to_file;
 mod missing_lockfile;
+mod no_graceful_shutdown;
+mod sticky_sessions;
 mod unpinned_action;
 mod unpinned_image;
 mod unpinned_manifest_dependency;
@@ -50,6 +58,14 @@ pub static RULES: &[&Rule] = &[
     &unpinned_requirement::RULE,
     &unpinned_manifest_dependency::RULE,
     &missing_lockfile::RULE,
+    &hardcoded_port::RULE,
+    &no_graceful_shutdown::RULE,
+    &debug_mode::RULE,
+    &in_memory_session::RULE,
+    &local_disk_state::RULE,
+    &admin_task_in_web_process::RULE,
+    &divergent_backing_services::RULE,
+    &sticky_sessions::RULE,
 ];
 
 /// Metadata for every rule id, `parse-error` included, in registry order.

@@ -4,9 +4,11 @@ use super::Rule;
 use crate::classify::FileKind;
 use crate::config::Policy;
 use crate::context::{Cx, Report};
-use crate::finding::Severity;
+use crate::finding::{Severity, Span};
+use crate::inventory;
 use crate::parse::gh_actions::{self, Uses};
 use crate::parse::yaml::Node;
+use std::collections::HashSet;
 
 pub const RULE: Rule = Rule {
     id: "unpinned-action",
@@ -17,25 +19,30 @@ pub const RULE: Rule = Rule {
 };
 
 fn check(cx: &Cx, out: &mut Report) {
+    // A step reached again through a YAML alias is judged (and counted) once.
+    let mut seen = HashSet::new();
     for doc in &cx.yaml().docs {
         // Job-level reusable-workflow calls.
         for (_, job) in gh_actions::jobs(doc) {
             if let Some(uses) = job.get("uses") {
-                judge(cx, out, uses, "reusable workflow");
+                judge(cx, out, &mut seen, uses, "reusable workflow");
             }
         }
         for (_, step) in gh_actions::steps(doc) {
             if let Some(uses) = step.get("uses") {
-                judge(cx, out, uses, "action");
+                judge(cx, out, &mut seen, uses, "action");
             }
         }
     }
 }
 
-fn judge(cx: &Cx, out: &mut Report, node: &Node, what: &str) {
+fn judge(cx: &Cx, out: &mut Report, seen: &mut HashSet<Span>, node: &Node, what: &str) {
     let Some(scalar) = node.as_scalar() else {
         return;
     };
+    if !seen.insert(scalar.span) {
+        return;
+    }
     let Uses::Remote {
         target,
         repo,
@@ -44,6 +51,11 @@ fn judge(cx: &Cx, out: &mut Report, node: &Node, what: &str) {
     else {
         return;
     };
+    out.count(inventory::ACTIONS_TOTAL);
+    if git_ref.is_some_and(|r| gh_actions::is_full_sha(r.trim())) {
+        out.count(inventory::ACTIONS_PINNED);
+        return;
+    }
     let span = gh_actions::trimmed_span(cx.text(), scalar);
     let shown = scalar.value.trim();
     let git_ref = git_ref.map(str::trim);
@@ -163,5 +175,32 @@ mod tests {
         let got = run(".github/workflows/ci.yml", wf, Policy::Standard);
         let lines: Vec<u32> = got.iter().map(|(l, _, _)| *l).collect();
         assert_eq!(lines, [5, 9]);
+    }
+
+    #[test]
+    fn inventory_counts_each_reference_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let wf = dir.path().join(".github/workflows");
+        std::fs::create_dir_all(&wf).unwrap();
+        std::fs::write(
+            wf.join("ci.yml"),
+            "jobs:\n  a:\n    container: &img alpine\n    steps:\n      - &co\n        uses: actions/checkout@v4\n      - uses: actions/cache@11bd71901bbe5b1630ceea73d27597364c9af683\n      - uses: ./local\n      - uses: docker://alpine@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n  b:\n    container: *img\n    steps:\n      - *co\n  c:\n    uses: o/r/.github/workflows/x.yml@main\n",
+        )
+        .unwrap();
+        let config = Config::default();
+        let root = dir.path().to_path_buf();
+        let scan = crate::engine::scan(&crate::engine::ScanOptions {
+            root: &root,
+            paths: std::slice::from_ref(&root),
+            config: &config,
+            threads: 1,
+            report_unused_suppressions: false,
+        })
+        .unwrap();
+        let inv = |k: &str| scan.inventory.get(k).copied().unwrap_or(0);
+        assert_eq!(inv("actions.total"), 3, "{:?}", scan.inventory);
+        assert_eq!(inv("actions.pinned"), 1);
+        assert_eq!(inv("images.total"), 2);
+        assert_eq!(inv("images.pinned"), 1);
     }
 }

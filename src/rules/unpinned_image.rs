@@ -5,10 +5,13 @@ use crate::classify::FileKind;
 use crate::config::{ImagePolicy, Policy};
 use crate::context::{Cx, Report};
 use crate::finding::{Severity, Span};
+use crate::inventory;
+use crate::lang::deploy;
 use crate::parse::dockerfile::{self, Vars};
 use crate::parse::gh_actions::{self, Outcome, Uses};
 use crate::parse::image_ref::ImageRef;
 use crate::parse::yaml::{Node, PathSeg, Scalar};
+use std::collections::HashSet;
 
 pub const RULE: Rule = Rule {
     id: "unpinned-image",
@@ -87,16 +90,19 @@ pub fn judge(cx: &Cx, out: &mut Report, reference: &str, unknown: bool, span: Sp
     }
     let r = ImageRef::parse(reference);
     if r.has_valid_digest() {
+        out.count(inventory::IMAGES_TOTAL);
+        out.count(inventory::IMAGES_PINNED);
         return;
     }
     if unknown {
         // Nothing known at all, or the digest itself is a variable: report nothing
-        // rather than guess.
+        // rather than guess (and count nothing: it was not judged).
         let name_known = !r.name.is_empty() && !r.name.contains('$');
         if !name_known || r.digest.is_some() {
             return;
         }
     }
+    out.count(inventory::IMAGES_TOTAL);
     // A tag that was an unknown variable (substituted away) is shown as a placeholder.
     let reference = if r.tag == Some("") && r.digest.is_none() {
         format!("{}:<tag>", r.name)
@@ -157,13 +163,11 @@ pub fn judge(cx: &Cx, out: &mut Report, reference: &str, unknown: bool, span: Sp
 /// builds, which is not pulled from a registry; so does any other service that uses the
 /// same image name (a common pattern: one service builds, its siblings reuse the image).
 fn check_compose(cx: &Cx, out: &mut Report) {
+    // A node reached through YAML aliases is judged (and counted) once.
+    let mut seen = HashSet::new();
+    let seen = &mut seen;
     for doc in &cx.yaml().docs {
-        let services: Vec<(&str, &Node)> = doc
-            .get("services")
-            .into_iter()
-            .flat_map(Node::entries)
-            .map(|(name, e)| (name, &e.value))
-            .collect();
+        let services: Vec<(&str, &Node)> = deploy::compose_services(doc).collect();
         fn image_of(svc: &Node) -> Option<&Scalar> {
             svc.get("image").and_then(Node::as_scalar)
         }
@@ -181,7 +185,7 @@ fn check_compose(cx: &Cx, out: &mut Report) {
                 continue;
             }
             let ctx = format!("service `{name}`");
-            judge_interpolated(cx, out, image, &ctx);
+            judge_interpolated(cx, out, seen, image, &ctx);
         }
     }
 }
@@ -190,14 +194,17 @@ fn check_compose(cx: &Cx, out: &mut Report) {
 /// document with `apiVersion` and `kind` (Pods, workload templates, CronJob job
 /// templates, custom resources that embed pod specs).
 fn check_kubernetes(cx: &Cx, out: &mut Report) {
+    // A node reached through YAML aliases is judged (and counted) once.
+    let mut seen = HashSet::new();
+    let seen = &mut seen;
     // Most YAML files are not manifests: do not parse them for this rule.
     if !cx.text().contains("apiVersion") {
         return;
     }
     for doc in &cx.yaml().docs {
-        let is_k8s = doc.get("apiVersion").and_then(Node::as_str).is_some()
-            && doc.get("kind").and_then(Node::as_str).is_some();
-        if !is_k8s {
+        // Any object, not only the workload kinds `deploy::pod_spec` knows: custom
+        // resources (Argo Rollouts, Knative, …) and `List`s embed pod specs too.
+        if deploy::k8s_kind(doc).is_none() {
             continue;
         }
         doc.walk(&mut |path, node| {
@@ -216,7 +223,7 @@ fn check_kubernetes(cx: &Cx, out: &mut Report) {
                         Some(n) => format!("container `{n}`"),
                         None => "a container".to_owned(),
                     };
-                    judge_interpolated(cx, out, image, &ctx);
+                    judge_interpolated(cx, out, seen, image, &ctx);
                 }
             }
         });
@@ -225,7 +232,13 @@ fn check_kubernetes(cx: &Cx, out: &mut Report) {
 
 /// Images whose variables are Compose/shell interpolation (`${TAG}`, `$TAG`, `$$` for a
 /// dollar) or Helm/Go templates (`{{ .Values.tag }}`).
-fn judge_interpolated(cx: &Cx, out: &mut Report, image: &Scalar, ctx: &str) {
+fn judge_interpolated(
+    cx: &Cx,
+    out: &mut Report,
+    seen: &mut HashSet<Span>,
+    image: &Scalar,
+    ctx: &str,
+) {
     let value = image.value.trim();
     if value.is_empty() {
         return;
@@ -233,9 +246,10 @@ fn judge_interpolated(cx: &Cx, out: &mut Report, image: &Scalar, ctx: &str) {
     let (reference, has_vars) = normalize_variables(value);
     let unknown = has_vars && may_hide_tag(&reference);
     let span = gh_actions::trimmed_span(cx.text(), image);
-    judge(
+    judge_once(
         cx,
         out,
+        seen,
         &reference,
         unknown,
         span,
@@ -310,6 +324,9 @@ fn normalize_variables(s: &str) -> (String, bool) {
 /// `jobs.*.services.*.image`, steps `uses: docker://…`, and a Docker action's
 /// `runs.image: docker://…`.
 fn check_workflow(cx: &Cx, out: &mut Report) {
+    // A node reached through YAML aliases is judged (and counted) once.
+    let mut seen = HashSet::new();
+    let seen = &mut seen;
     for doc in &cx.yaml().docs {
         for (id, job) in gh_actions::jobs(doc) {
             match job.get("container") {
@@ -317,6 +334,7 @@ fn check_workflow(cx: &Cx, out: &mut Report) {
                     judge_workflow_image(
                         cx,
                         out,
+                        seen,
                         s,
                         job,
                         &format!("the container image of job `{id}`"),
@@ -325,7 +343,7 @@ fn check_workflow(cx: &Cx, out: &mut Report) {
                 Some(c @ Node::Map(_)) => {
                     if let Some(s) = c.get("image").and_then(Node::as_scalar) {
                         let ctx = format!("the container image of job `{id}`");
-                        judge_workflow_image(cx, out, s, job, &ctx);
+                        judge_workflow_image(cx, out, seen, s, job, &ctx);
                     }
                 }
                 _ => {}
@@ -333,13 +351,13 @@ fn check_workflow(cx: &Cx, out: &mut Report) {
             for (name, svc) in job.get("services").into_iter().flat_map(Node::entries) {
                 if let Some(s) = svc.value.get("image").and_then(Node::as_scalar) {
                     let ctx = format!("service `{name}` of job `{id}`");
-                    judge_workflow_image(cx, out, s, job, &ctx);
+                    judge_workflow_image(cx, out, seen, s, job, &ctx);
                 }
             }
         }
         for (_, step) in gh_actions::steps(doc) {
             if let Some(s) = step.get("uses").and_then(Node::as_scalar) {
-                judge_docker_uses(cx, out, s, "step `uses:`");
+                judge_docker_uses(cx, out, seen, s, "step `uses:`");
             }
         }
         if let Some(s) = doc
@@ -347,17 +365,17 @@ fn check_workflow(cx: &Cx, out: &mut Report) {
             .and_then(|r| r.get("image"))
             .and_then(Node::as_scalar)
         {
-            judge_docker_uses(cx, out, s, "the action's `runs.image`");
+            judge_docker_uses(cx, out, seen, s, "the action's `runs.image`");
         }
     }
 }
 
-fn judge_docker_uses(cx: &Cx, out: &mut Report, s: &Scalar, ctx: &str) {
+fn judge_docker_uses(cx: &Cx, out: &mut Report, seen: &mut HashSet<Span>, s: &Scalar, ctx: &str) {
     if let Uses::Docker(image, at) = gh_actions::parse_uses(&s.value) {
         let image = image.trim_end();
         let span = gh_actions::value_subspan(cx.text(), s, at..at + image.len());
         let shown = format!("`{image}` ({ctx})");
-        judge(cx, out, image, false, span, &shown);
+        judge_once(cx, out, seen, image, false, span, &shown);
     }
 }
 
@@ -367,7 +385,14 @@ fn judge_docker_uses(cx: &Cx, out: &mut Report, s: &Scalar, ctx: &str) {
 /// (each reported where the matrix spells it). Other contexts are unknown: not flagged.
 /// Partly-expression images (`node:${{ matrix.node }}`) are judged with the variable
 /// part unknown.
-fn judge_workflow_image(cx: &Cx, out: &mut Report, s: &Scalar, job: &Node, ctx: &str) {
+fn judge_workflow_image(
+    cx: &Cx,
+    out: &mut Report,
+    seen: &mut HashSet<Span>,
+    s: &Scalar,
+    job: &Node,
+    ctx: &str,
+) {
     let value = s.value.as_str();
     let trimmed = value.trim();
     if trimmed.is_empty() {
@@ -380,7 +405,7 @@ fn judge_workflow_image(cx: &Cx, out: &mut Report, s: &Scalar, job: &Node, ctx: 
         && ranges[0].end == lead + trimmed.len()
         && trimmed.ends_with("}}");
     if !whole {
-        judge_interpolated(cx, out, s, ctx);
+        judge_interpolated(cx, out, seen, s, ctx);
         return;
     }
     let body_start = ranges[0].start + 3;
@@ -398,7 +423,7 @@ fn judge_workflow_image(cx: &Cx, out: &mut Report, s: &Scalar, job: &Node, ctx: 
                 } else {
                     gh_actions::trimmed_span(cx.text(), s)
                 };
-                judge(cx, out, &v, false, span, &format!("`{v}` ({ctx})"));
+                judge_once(cx, out, seen, &v, false, span, &format!("`{v}` ({ctx})"));
             }
             Outcome::Context(path) => {
                 let Some(route) = path.strip_prefix("matrix.") else {
@@ -412,11 +437,27 @@ fn judge_workflow_image(cx: &Cx, out: &mut Report, s: &Scalar, job: &Node, ctx: 
                     }
                     let span = gh_actions::trimmed_span(cx.text(), v);
                     let shown = format!("`{text}` (a value of `{path}`, {ctx})");
-                    judge(cx, out, text, false, span, &shown);
+                    judge_once(cx, out, seen, text, false, span, &shown);
                 }
             }
             Outcome::Opaque => {}
         }
+    }
+}
+
+/// [`judge`] for a YAML value, once per source span: an anchored value reached again
+/// through an alias is neither reported nor counted twice.
+fn judge_once(
+    cx: &Cx,
+    out: &mut Report,
+    seen: &mut HashSet<Span>,
+    reference: &str,
+    unknown: bool,
+    span: Span,
+    shown: &str,
+) {
+    if seen.insert(span) {
+        judge(cx, out, reference, unknown, span, shown);
     }
 }
 
