@@ -331,7 +331,10 @@ fn rules_turned_off_still_mask_secrets_and_record_facts() {
     // print the secret.
     let dir = tree(&[
         ("dozen.toml", "[rules]\n\"hardcoded-secret\" = \"off\"\n"),
-        ("app.py", "import logging\nlogging.FileHandler('a.log'); api_token = 'ghp_0123456789abcdefghijABCDEFGHIJ012345'\n"),
+        (
+            "app.py",
+            "import logging\nlogging.FileHandler('a.log'); api_token = 'ghp_0123456789abcdefghijABCDEFGHIJ012345'\n",
+        ),
     ]);
     let out = common::check(dir.path(), &[]);
     let text = String::from_utf8_lossy(&out.stdout);
