@@ -3,6 +3,7 @@
 pub mod dockerfile;
 pub mod dotenv;
 pub mod gemfile;
+pub mod gh_actions;
 pub mod image_ref;
 pub mod json;
 pub mod nearby;

@@ -21,8 +21,10 @@ mod missing_lockfile;
 mod no_graceful_shutdown;
 pub mod secrets;
 mod sticky_sessions;
+mod unpinned_action;
 mod unpinned_image;
 mod unpinned_manifest_dependency;
+mod unpinned_precommit_hook;
 mod unpinned_requirement;
 
 /// A rule: what it is called, which files it reads, which words must appear in a file
@@ -56,6 +58,8 @@ const ENGINE_RULES: [(&str, &str); 3] = [
 pub static RULES: &[&Rule] = &[
     &log_to_file::RULE,
     &unpinned_image::RULE,
+    &unpinned_action::RULE,
+    &unpinned_precommit_hook::RULE,
     &unpinned_requirement::RULE,
     &unpinned_manifest_dependency::RULE,
     &missing_lockfile::RULE,
