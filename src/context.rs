@@ -4,6 +4,7 @@
 use crate::classify::FileKind;
 use crate::config::Config;
 use crate::finding::{Severity, Span};
+use crate::lang::{js, python};
 use crate::parse::dockerfile::{self, Dockerfile};
 use crate::parse::json;
 use crate::parse::nearby::Place;
@@ -15,6 +16,11 @@ use crate::source::SourceFile;
 use std::cell::{OnceCell, RefCell};
 use std::path::Path;
 
+/// The tree-sitter tree of a file, owned outside [`Cx`] so that the nodes, imports and
+/// calls `Cx` derives from it (computed once, shared by every rule) can borrow it.
+#[derive(Default)]
+pub struct TreeSlot(OnceCell<Option<tree_sitter::Tree>>);
+
 pub struct Cx<'a> {
     pub file: &'a SourceFile,
     /// The file on disk, for looking at its neighbours (lockfiles, `.dockerignore`, scripts).
@@ -22,7 +28,12 @@ pub struct Cx<'a> {
     /// The scan root: lookups never go above it.
     pub root: &'a Path,
     pub config: &'a Config,
-    tree: OnceCell<Option<tree_sitter::Tree>>,
+    tree: &'a TreeSlot,
+    nodes: OnceCell<Vec<tree_sitter::Node<'a>>>,
+    py_imports: OnceCell<python::Imports>,
+    js_imports: OnceCell<js::Imports>,
+    py_calls: OnceCell<Vec<(String, python::Call<'a>)>>,
+    js_calls: OnceCell<Vec<(String, js::Call<'a>)>>,
     rust: OnceCell<Option<syn::File>>,
     docker: OnceCell<Dockerfile>,
     toml: OnceCell<json::Node>,
@@ -37,13 +48,19 @@ impl<'a> Cx<'a> {
         abs_path: &'a Path,
         root: &'a Path,
         config: &'a Config,
+        tree: &'a TreeSlot,
     ) -> Self {
         Cx {
             file,
             abs_path,
             root,
             config,
-            tree: OnceCell::new(),
+            tree,
+            nodes: OnceCell::new(),
+            py_imports: OnceCell::new(),
+            js_imports: OnceCell::new(),
+            py_calls: OnceCell::new(),
+            js_calls: OnceCell::new(),
             rust: OnceCell::new(),
             docker: OnceCell::new(),
             toml: OnceCell::new(),
@@ -74,8 +91,9 @@ impl<'a> Cx<'a> {
 
     /// The tree-sitter tree of a Python/JS/TS file. Syntax errors are recorded as a
     /// `parse-error` note, and the tree (which tree-sitter recovers) is still returned.
-    pub fn tree(&self) -> Option<&tree_sitter::Tree> {
+    pub fn tree(&self) -> Option<&'a tree_sitter::Tree> {
         self.tree
+            .0
             .get_or_init(|| {
                 let lang = self.lang()?;
                 let tree = treesitter::parse(lang, self.text())?;
@@ -87,6 +105,58 @@ impl<'a> Cx<'a> {
                 Some(tree)
             })
             .as_ref()
+    }
+
+    /// Every node of the tree-sitter tree (anonymous ones included) in pre-order, built
+    /// once per file: rules filter this list instead of each walking the tree again.
+    pub fn nodes(&self) -> &[tree_sitter::Node<'a>] {
+        self.nodes.get_or_init(|| {
+            self.tree()
+                .map(|t| crate::lang::web::preorder(t.root_node()))
+                .unwrap_or_default()
+        })
+    }
+
+    /// Python imports (local name → qualified name), collected once per file.
+    pub fn py_imports(&self) -> &python::Imports {
+        self.py_imports.get_or_init(|| match self.tree() {
+            Some(t) if self.lang() == Some(Lang::Python) => {
+                python::Imports::collect(t, self.text())
+            }
+            _ => python::Imports::default(),
+        })
+    }
+
+    /// JavaScript/TypeScript imports and requires, collected once per file.
+    pub fn js_imports(&self) -> &js::Imports {
+        self.js_imports
+            .get_or_init(|| match (self.tree(), self.lang()) {
+                (Some(t), Some(lang)) if lang.is_js_family() => {
+                    js::Imports::collect(lang, t, self.text())
+                }
+                _ => js::Imports::default(),
+            })
+    }
+
+    /// Python calls with their callee resolved through the imports, found once per file.
+    pub fn py_calls(&self) -> &[(String, python::Call<'a>)] {
+        self.py_calls.get_or_init(|| match self.tree() {
+            Some(t) if self.lang() == Some(Lang::Python) => {
+                python::calls(t, self.text(), self.py_imports())
+            }
+            _ => Vec::new(),
+        })
+    }
+
+    /// JavaScript/TypeScript calls and `new` expressions, resolved, found once per file.
+    pub fn js_calls(&self) -> &[(String, js::Call<'a>)] {
+        self.js_calls
+            .get_or_init(|| match (self.tree(), self.lang()) {
+                (Some(t), Some(lang)) if lang.is_js_family() => {
+                    js::calls(lang, t, self.text(), self.js_imports())
+                }
+                _ => Vec::new(),
+            })
     }
 
     /// The syn tree of a Rust file; `None` (with a `parse-error`) if it does not parse.

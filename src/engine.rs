@@ -184,7 +184,8 @@ fn check_file(
         scanned: true,
     };
 
-    let cx = Cx::new(file, abs, root, config);
+    let tree = crate::context::TreeSlot::default();
+    let cx = Cx::new(file, abs, root, config, &tree);
     let mut raw: Vec<RawFinding> = Vec::new();
     // Rules configured `off` still run: their findings are dropped in `finalize`, but the
     // repository facts they record and the secret spans they mask must not depend on

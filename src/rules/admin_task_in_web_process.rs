@@ -91,14 +91,14 @@ const PY_FIX: &str = "run it as a one-off admin process instead: a CLI command (
 const DJANGO_FIX: &str = "run `python manage.py migrate` as a one-off process in the release phase (Procfile `release:`, a Kubernetes Job, a pre-deploy step)";
 
 fn python_rule(cx: &Cx, out: &mut Report) {
-    let Some(tree) = cx.tree() else { return };
+    let Some(_tree) = cx.tree() else { return };
     let src = cx.text();
-    let imports = python::Imports::collect(tree, src);
-    let nodes = web::preorder(tree.root_node());
-    let b = Bindings::python(&nodes, src);
+    let imports = cx.py_imports();
+    let nodes = cx.nodes();
+    let b = Bindings::python(nodes, src);
     let name = cx.file.rel_path.rsplit('/').next().unwrap_or("");
     let mut web_module = matches!(name, "wsgi.py" | "asgi.py");
-    for &n in &nodes {
+    for &n in nodes {
         if n.kind() == "call" {
             if let Some(f) = n.child_by_field_name("function") {
                 if PY_APP_FACTORIES.contains(&imports.resolve(treesitter::text(f, src)).as_str()) {
@@ -107,14 +107,14 @@ fn python_rule(cx: &Cx, out: &mut Report) {
             }
         }
     }
-    for &n in &nodes {
+    for &n in nodes {
         if n.kind() != "call" {
             continue;
         }
-        let Some((what, django)) = py_admin_call(n, src, &imports, &b) else {
+        let Some((what, django)) = py_admin_call(n, src, imports, &b) else {
             continue;
         };
-        let Some(place) = py_context(n, src, web_module, &imports) else {
+        let Some(place) = py_context(n, src, web_module, imports) else {
             continue;
         };
         out.add(treesitter::span(n), format!("{what} {place}: {WHY}"))
@@ -269,15 +269,15 @@ fn py_context(
 const JS_FIX: &str = "run migrations as a one-off process before the new release starts (`npx sequelize-cli db:migrate`, `knex migrate:latest`, `typeorm migration:run` in the release phase or a Kubernetes Job), and only `listen` in the web process";
 
 fn js_rule(cx: &Cx, out: &mut Report) {
-    let (Some(tree), Some(lang)) = (cx.tree(), cx.lang()) else {
+    let (Some(_tree), Some(_lang)) = (cx.tree(), cx.lang()) else {
         return;
     };
     let src = cx.text();
-    let imports = js::Imports::collect(lang, tree, src);
-    let nodes = web::preorder(tree.root_node());
-    let b = Bindings::js(&nodes, src);
-    let listens = web::js_listens(&nodes, src, &imports, &b);
-    for &n in &nodes {
+    let imports = cx.js_imports();
+    let nodes = cx.nodes();
+    let b = Bindings::js(nodes, src);
+    let listens = web::js_listens(nodes, src, imports, &b);
+    for &n in nodes {
         if n.kind() != "call_expression" {
             continue;
         }
@@ -297,7 +297,7 @@ fn js_rule(cx: &Cx, out: &mut Report) {
         let lower = recv.to_ascii_lowercase();
         let method = treesitter::text(prop, src);
         let what = match method {
-            "sync" if lower.contains("sequelize") || is_sequelize(obj, src, &imports, &b) => {
+            "sync" if lower.contains("sequelize") || is_sequelize(obj, src, imports, &b) => {
                 "`sequelize.sync()` creates and alters tables"
             }
             "latest" if recv.ends_with(".migrate") => {
@@ -322,7 +322,7 @@ fn js_rule(cx: &Cx, out: &mut Report) {
         )
         .fix(JS_FIX);
     }
-    for (name, call) in js::calls(lang, tree, src, &imports) {
+    for (name, call) in cx.js_calls() {
         let options = matches!(
             name.as_str(),
             "typeorm.DataSource"
@@ -387,14 +387,14 @@ fn rust_rule(cx: &Cx, out: &mut Report) {
     v.visit_file(file);
 }
 
-struct RustVisitor<'a, 'r> {
-    cx: &'a Cx<'a>,
+struct RustVisitor<'a, 'cx, 'r> {
+    cx: &'a Cx<'cx>,
     out: &'r mut Report,
 }
 
 const RUST_FIX: &str = "run migrations as a one-off process (`sqlx migrate run`, a `migrate` binary or subcommand run in the release phase or a Kubernetes Job), not in the server's `main`";
 
-impl<'ast> Visit<'ast> for RustVisitor<'_, '_> {
+impl<'ast> Visit<'ast> for RustVisitor<'_, '_, '_> {
     fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
         if !web::rust_is_test(&m.attrs) {
             syn::visit::visit_item_mod(self, m);

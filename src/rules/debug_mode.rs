@@ -5,7 +5,7 @@ use crate::classify::FileKind;
 use crate::context::{Cx, Report};
 use crate::finding::Span;
 use crate::lang::web::{self, Bindings};
-use crate::lang::{deploy, js, python};
+use crate::lang::{deploy, python};
 use crate::parse::dockerfile::{self, Vars};
 use crate::parse::nearby::Place;
 use crate::parse::treesitter;
@@ -66,11 +66,11 @@ const DJANGO_SETTINGS: &[&str] = &[
 ];
 
 fn python_rule(cx: &Cx, out: &mut Report) {
-    let Some(tree) = cx.tree() else { return };
+    let Some(_tree) = cx.tree() else { return };
     let src = cx.text();
-    let imports = python::Imports::collect(tree, src);
-    let nodes = web::preorder(tree.root_node());
-    let b = Bindings::python(&nodes, src);
+    let imports = cx.py_imports();
+    let nodes = cx.nodes();
+    let b = Bindings::python(nodes, src);
     let web_import = ["flask", "quart", "fastapi", "starlette", "sanic"]
         .iter()
         .any(|m| imports.uses_module(m));
@@ -88,9 +88,9 @@ fn python_rule(cx: &Cx, out: &mut Report) {
     };
     let mut settings_like = is_settings_path(&cx.file.rel_path) || imports.uses_module("django");
     let mut module_debug: Vec<(Node<'_>, Node<'_>)> = Vec::new();
-    for &node in &nodes {
+    for &node in nodes {
         match node.kind() {
-            "call" => python_call(out, node, src, &imports, &b),
+            "call" => python_call(out, node, src, imports, &b),
             "assignment" => {
                 let (Some(left), Some(right)) = (
                     node.child_by_field_name("left"),
@@ -343,15 +343,15 @@ fn is_settings_path(rel: &str) -> bool {
 // ---------------------------------------------------------------- JavaScript / TypeScript
 
 fn js_rule(cx: &Cx, out: &mut Report) {
-    let (Some(tree), Some(lang)) = (cx.tree(), cx.lang()) else {
+    let (Some(_tree), Some(_lang)) = (cx.tree(), cx.lang()) else {
         return;
     };
     let src = cx.text();
-    let imports = js::Imports::collect(lang, tree, src);
+    let imports = cx.js_imports();
     if !imports.uses_module("express") {
         return;
     }
-    for (name, call) in js::calls(lang, tree, src, &imports) {
+    for (name, call) in cx.js_calls().iter().cloned() {
         if !name.ends_with(".set") {
             continue;
         }

@@ -6,8 +6,8 @@ use super::Rule;
 use crate::classify::FileKind;
 use crate::context::{Cx, Report};
 use crate::finding::Span;
+use crate::lang::rust::Uses;
 use crate::lang::web;
-use crate::lang::{js, python, rust::Uses};
 use crate::parse::image_ref::ImageRef;
 use crate::parse::treesitter;
 use syn::spanned::Spanned;
@@ -242,11 +242,11 @@ fn django_server_engine(v: &str) -> bool {
 }
 
 fn python_rule(cx: &Cx, found: &mut Vec<Sqlite>) -> bool {
-    let Some(tree) = cx.tree() else { return false };
+    let Some(_tree) = cx.tree() else { return false };
     let src = cx.text();
-    let imports = python::Imports::collect(tree, src);
+    let imports = cx.py_imports();
     let mut server = PY_SERVER_MODULES.iter().any(|m| imports.uses_module(m));
-    for n in web::preorder(tree.root_node()) {
+    for &n in cx.nodes() {
         match n.kind() {
             "string" => {
                 let Some(v) = treesitter::string_value(n, src) else {
@@ -331,15 +331,15 @@ const JS_SQLITE_CALLS: &[&str] = &[
 const JS_DIALECT_KEYS: &[&str] = &["dialect", "client", "type"];
 
 fn js_rule(cx: &Cx, found: &mut Vec<Sqlite>) -> bool {
-    let (Some(tree), Some(lang)) = (cx.tree(), cx.lang()) else {
+    let (Some(_tree), Some(_lang)) = (cx.tree(), cx.lang()) else {
         return false;
     };
     let src = cx.text();
-    let imports = js::Imports::collect(lang, tree, src);
+    let imports = cx.js_imports();
     let mut server = JS_SERVER_PACKAGES
         .iter()
         .any(|m| imports.uses_module(m) || imports.uses_module(&format!("{m}/promise")));
-    for (name, call) in js::calls(lang, tree, src, &imports) {
+    for (name, call) in cx.js_calls().iter().cloned() {
         if JS_SQLITE_CALLS.contains(&name.as_str()) {
             let callee = treesitter::text(call.callee, src);
             let new = if call.is_new { "new " } else { "" };
@@ -351,7 +351,7 @@ fn js_rule(cx: &Cx, found: &mut Vec<Sqlite>) -> bool {
         }
     }
     let typeorm = imports.uses_module("typeorm") || imports.uses_module("@nestjs/typeorm");
-    for n in web::preorder(tree.root_node()) {
+    for &n in cx.nodes() {
         match n.kind() {
             // `require("better-sqlite3")("app.db")`
             "call_expression" => {
@@ -529,14 +529,14 @@ fn rust_rule(cx: &Cx, found: &mut Vec<Sqlite>) -> bool {
     v.server
 }
 
-struct RustVisitor<'a, 'f> {
-    cx: &'a Cx<'a>,
+struct RustVisitor<'a, 'cx, 'f> {
+    cx: &'a Cx<'cx>,
     uses: &'a Uses,
     found: &'f mut Vec<Sqlite>,
     server: bool,
 }
 
-impl<'ast> Visit<'ast> for RustVisitor<'_, '_> {
+impl<'ast> Visit<'ast> for RustVisitor<'_, '_, '_> {
     fn visit_path(&mut self, p: &'ast syn::Path) {
         let resolved = self.uses.resolve(p);
         if RUST_SERVER_PATHS.iter().any(|s| has_prefix(&resolved, s)) {

@@ -423,13 +423,13 @@ fn rust_rule(cx: &Cx, out: &mut Report) {
     v.visit_file(ast);
 }
 
-struct RustCompare<'a, 'r> {
-    cx: &'a Cx<'a>,
+struct RustCompare<'a, 'cx, 'r> {
+    cx: &'a Cx<'cx>,
     uses: &'a Uses,
     out: &'r mut Report,
 }
 
-impl RustCompare<'_, '_> {
+impl RustCompare<'_, '_, '_> {
     fn report_pattern(&mut self, var: &str, pat: &syn::Pat) {
         for lit in secrets::rust::pattern_literals(pat) {
             let v = lit.value();
@@ -443,7 +443,7 @@ impl RustCompare<'_, '_> {
     }
 }
 
-impl<'ast> Visit<'ast> for RustCompare<'_, '_> {
+impl<'ast> Visit<'ast> for RustCompare<'_, '_, '_> {
     fn visit_expr_binary(&mut self, b: &'ast syn::ExprBinary) {
         if matches!(b.op, syn::BinOp::Eq(_) | syn::BinOp::Ne(_)) {
             let l = secrets::rust::environment_variable(&b.left, self.uses);

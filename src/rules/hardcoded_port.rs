@@ -5,7 +5,7 @@ use crate::classify::FileKind;
 use crate::context::{Cx, Report};
 use crate::finding::Span;
 use crate::lang::web::{self, Bindings, RustBindings};
-use crate::lang::{js, python, rust::Uses};
+use crate::lang::{python, rust::Uses};
 use crate::parse::treesitter;
 use syn::spanned::Spanned;
 use syn::visit::Visit;
@@ -96,14 +96,14 @@ fn py_fix(port: u16) -> String {
 }
 
 fn python_rule(cx: &Cx, out: &mut Report) {
-    let Some(tree) = cx.tree() else { return };
+    let Some(_tree) = cx.tree() else { return };
     let src = cx.text();
-    let imports = python::Imports::collect(tree, src);
-    let nodes = web::preorder(tree.root_node());
-    let b = Bindings::python(&nodes, src);
+    let imports = cx.py_imports();
+    let nodes = cx.nodes();
+    let b = Bindings::python(nodes, src);
     let tornado = imports.uses_module("tornado");
     let sockets = imports.uses_module("socket");
-    for &node in &nodes {
+    for &node in nodes {
         if node.kind() != "call" {
             continue;
         }
@@ -261,14 +261,14 @@ fn js_port_option_server(name: &str) -> bool {
 }
 
 fn js_rule(cx: &Cx, out: &mut Report) {
-    let (Some(tree), Some(lang)) = (cx.tree(), cx.lang()) else {
+    let (Some(_tree), Some(_lang)) = (cx.tree(), cx.lang()) else {
         return;
     };
     let src = cx.text();
-    let imports = js::Imports::collect(lang, tree, src);
-    let nodes = web::preorder(tree.root_node());
-    let b = Bindings::js(&nodes, src);
-    for l in web::js_listens(&nodes, src, &imports, &b) {
+    let imports = cx.js_imports();
+    let nodes = cx.nodes();
+    let b = Bindings::js(nodes, src);
+    for l in web::js_listens(nodes, src, imports, &b) {
         let Some(first) = web::args(l.args).first().copied() else {
             continue;
         };
@@ -296,7 +296,7 @@ fn js_rule(cx: &Cx, out: &mut Report) {
             js_fix(recv, p),
         );
     }
-    for (name, call) in js::calls(lang, tree, src, &imports) {
+    for (name, call) in cx.js_calls().iter().cloned() {
         let args = call.arguments();
         let callee = treesitter::text(call.callee, src);
         let call_span = treesitter::span(call.node);
@@ -358,8 +358,8 @@ fn rust_rule(cx: &Cx, out: &mut Report) {
     v.visit_file(file);
 }
 
-struct RustVisitor<'a, 'r, 'ast> {
-    cx: &'a Cx<'a>,
+struct RustVisitor<'a, 'cx, 'r, 'ast> {
+    cx: &'a Cx<'cx>,
     out: &'r mut Report,
     uses: &'a Uses,
     b: &'a RustBindings<'ast>,
@@ -392,7 +392,7 @@ fn rust_bind_method(name: &str) -> bool {
         || matches!(name, "run" | "listen" | "try_bind_with_graceful_shutdown")
 }
 
-impl RustVisitor<'_, '_, '_> {
+impl RustVisitor<'_, '_, '_, '_> {
     fn flag(&mut self, addr: web::RustAddr, call: proc_macro2::Span, what: &str) {
         let p = addr.port;
         let fix = format!(
@@ -404,7 +404,7 @@ impl RustVisitor<'_, '_, '_> {
     }
 }
 
-impl<'ast> Visit<'ast> for RustVisitor<'_, '_, '_> {
+impl<'ast> Visit<'ast> for RustVisitor<'_, '_, '_, '_> {
     fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
         if !web::rust_is_test(&m.attrs) {
             syn::visit::visit_item_mod(self, m);

@@ -9,7 +9,7 @@ use super::secrets::{self, formats, python as py, rust as rs};
 use crate::classify::FileKind;
 use crate::context::{Cx, Report};
 use crate::finding::Span;
-use crate::lang::{js, python, rust::Uses};
+use crate::lang::{js, rust::Uses};
 use crate::parse::treesitter::{self, text};
 use std::collections::HashSet;
 use syn::visit::Visit;
@@ -300,8 +300,8 @@ const PY_CLIENTS: &[PyClient] = &[
 fn python_rule(cx: &Cx, hits: &mut Vec<Hit>) {
     let Some(tree) = cx.tree() else { return };
     let src = cx.text();
-    let imports = python::Imports::collect(tree, src);
-    for (name, call) in python::calls(tree, src, &imports) {
+    let imports = cx.py_imports();
+    for (name, call) in cx.py_calls() {
         let Some(client) = PY_CLIENTS
             .iter()
             .find(|c| c.callees.contains(&name.as_str()))
@@ -322,7 +322,7 @@ fn python_rule(cx: &Cx, hits: &mut Vec<Hit>) {
         }
         for arg in args {
             for lit in py_address_literals(arg, src) {
-                if py::is_env_fallback(lit, src, &imports) {
+                if py::is_env_fallback(lit, src, imports) {
                     continue;
                 }
                 if let Some(value) = treesitter::string_value(lit, src) {
@@ -337,7 +337,7 @@ fn python_rule(cx: &Cx, hits: &mut Vec<Hit>) {
             }
         }
     }
-    for lit in py::literals(tree, src, &imports) {
+    for lit in py::literals(tree, src, imports) {
         if !lit.env_fallback && formats::service_url(&lit.value).is_some() {
             hits.push(Hit {
                 span: lit.span,
@@ -443,14 +443,14 @@ fn js_client(name: &str) -> Option<&'static str> {
 }
 
 fn js_rule(cx: &Cx, hits: &mut Vec<Hit>) {
-    let (Some(tree), Some(lang)) = (cx.tree(), cx.lang()) else {
+    let (Some(tree), Some(_lang)) = (cx.tree(), cx.lang()) else {
         return;
     };
     let src = cx.text();
-    let imports = js::Imports::collect(lang, tree, src);
+    let _imports = cx.js_imports();
     let mut calls: Vec<(&'static str, Vec<Node<'_>>)> = Vec::new();
-    for (name, call) in js::calls(lang, tree, src, &imports) {
-        if let Some(client) = js_client(&name) {
+    for (name, call) in cx.js_calls() {
+        if let Some(client) = js_client(name) {
             calls.push((client, call.arguments()));
         }
     }
@@ -580,13 +580,13 @@ fn rust_rule(cx: &Cx, hits: &mut Vec<Hit>) {
     }
 }
 
-struct RustClients<'a> {
-    cx: &'a Cx<'a>,
+struct RustClients<'a, 'cx> {
+    cx: &'a Cx<'cx>,
     uses: &'a Uses,
     hits: Vec<Hit>,
 }
 
-impl RustClients<'_> {
+impl RustClients<'_, '_> {
     fn judge(&mut self, client: String, arg: &syn::Expr) {
         if let Some(lit) = rs::literal_of(arg) {
             let value = lit.value();
@@ -620,7 +620,7 @@ fn chain_root(expr: &syn::Expr, uses: &Uses) -> Option<String> {
     None
 }
 
-impl<'ast> Visit<'ast> for RustClients<'_> {
+impl<'ast> Visit<'ast> for RustClients<'_, '_> {
     fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
         if let syn::Expr::Path(p) = &*call.func {
             if let Some(client) = rust_client(&self.uses.resolve(&p.path)) {

@@ -3,8 +3,8 @@
 use super::Rule;
 use crate::classify::FileKind;
 use crate::context::{Cx, Report};
+use crate::lang::rust::Uses;
 use crate::lang::web::{self, Bindings};
-use crate::lang::{js, rust::Uses};
 use crate::parse::treesitter;
 use syn::spanned::Spanned;
 use syn::visit::Visit;
@@ -44,15 +44,15 @@ const WHY: &str =
 const JS_STORE_FIX: &str = "keep sessions in a shared store: `session({ store: new RedisStore({ client: redisClient }), … })` (connect-redis), or connect-pg-simple for PostgreSQL";
 
 fn js_rule(cx: &Cx, out: &mut Report) {
-    let (Some(tree), Some(lang)) = (cx.tree(), cx.lang()) else {
+    let (Some(_tree), Some(_lang)) = (cx.tree(), cx.lang()) else {
         return;
     };
     let src = cx.text();
-    let imports = js::Imports::collect(lang, tree, src);
-    let nodes = web::preorder(tree.root_node());
-    let b = Bindings::js(&nodes, src);
-    let memorystore_classes = memorystore_bindings(&nodes, src);
-    for (name, call) in js::calls(lang, tree, src, &imports) {
+    let imports = cx.js_imports();
+    let nodes = cx.nodes();
+    let b = Bindings::js(nodes, src);
+    let memorystore_classes = memorystore_bindings(nodes, src);
+    for (name, call) in cx.js_calls().iter().cloned() {
         let args = call.arguments();
         let callee = treesitter::text(call.callee, src);
         match name.as_str() {
@@ -148,11 +148,11 @@ fn memorystore_bindings(nodes: &[Node<'_>], src: &str) -> Vec<String> {
 // ---------------------------------------------------------------- Python
 
 fn python_rule(cx: &Cx, out: &mut Report) {
-    let Some(tree) = cx.tree() else { return };
+    let Some(_tree) = cx.tree() else { return };
     let src = cx.text();
-    let nodes = web::preorder(tree.root_node());
-    let b = Bindings::python(&nodes, src);
-    for &node in &nodes {
+    let nodes = cx.nodes();
+    let b = Bindings::python(nodes, src);
+    for &node in nodes {
         match node.kind() {
             "assignment" => {
                 let (Some(left), Some(right)) = (
@@ -319,14 +319,14 @@ fn collect_globs(tree: &syn::UseTree, prefix: &mut Vec<String>, out: &mut Vec<St
     }
 }
 
-struct RustVisitor<'a, 'r> {
-    cx: &'a Cx<'a>,
+struct RustVisitor<'a, 'cx, 'r> {
+    cx: &'a Cx<'cx>,
     out: &'r mut Report,
     uses: &'a Uses,
     globs: &'a [String],
 }
 
-impl RustVisitor<'_, '_> {
+impl RustVisitor<'_, '_, '_> {
     /// The memory store a path names (`MemoryStore::default` → `tower_sessions::MemoryStore`).
     fn memory_store(&self, path: &syn::Path) -> Option<&'static str> {
         // Constructors only: `MemoryStore::from_ref(state)` fetches the one already made.
@@ -359,7 +359,7 @@ impl RustVisitor<'_, '_> {
     }
 }
 
-impl<'ast> Visit<'ast> for RustVisitor<'_, '_> {
+impl<'ast> Visit<'ast> for RustVisitor<'_, '_, '_> {
     fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
         if !web::rust_is_test(&m.attrs) {
             syn::visit::visit_item_mod(self, m);

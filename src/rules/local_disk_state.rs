@@ -4,8 +4,8 @@ use super::Rule;
 use crate::classify::FileKind;
 use crate::context::{Cx, Report};
 use crate::finding::Span;
+use crate::lang::deploy;
 use crate::lang::web::{self, Bindings};
-use crate::lang::{deploy, js, python};
 use crate::parse::treesitter;
 use crate::parse::yaml::Node as YamlNode;
 use std::collections::HashSet;
@@ -50,14 +50,14 @@ const WHY: &str =
 const JS_FIX: &str = "send uploads to object storage: `multer({ storage: multerS3({ s3, bucket: process.env.UPLOAD_BUCKET }) })`, or keep them in memory for the request (`multer.memoryStorage()`) and upload them";
 
 fn js_rule(cx: &Cx, out: &mut Report) {
-    let (Some(tree), Some(lang)) = (cx.tree(), cx.lang()) else {
+    let (Some(_tree), Some(_lang)) = (cx.tree(), cx.lang()) else {
         return;
     };
     let src = cx.text();
-    let imports = js::Imports::collect(lang, tree, src);
-    let nodes = web::preorder(tree.root_node());
-    let b = Bindings::js(&nodes, src);
-    for (name, call) in js::calls(lang, tree, src, &imports) {
+    let _imports = cx.js_imports();
+    let nodes = cx.nodes();
+    let b = Bindings::js(nodes, src);
+    for (name, call) in cx.js_calls().iter().cloned() {
         match name.as_str() {
             "multer" | "multer.default" => {
                 let Some(opts) = call
@@ -90,7 +90,7 @@ fn js_rule(cx: &Cx, out: &mut Report) {
     // express-fileupload: `req.files.avatar.mv(path)`.
     let from_files = |n: Node<'_>| is_req_files(treesitter::text(web::js_strip(n), src));
     let mut upload_vars: HashSet<&str> = HashSet::new();
-    for &n in &nodes {
+    for &n in nodes {
         if n.kind() != "variable_declarator" {
             continue;
         }
@@ -120,7 +120,7 @@ fn js_rule(cx: &Cx, out: &mut Report) {
             _ => {}
         }
     }
-    for &n in &nodes {
+    for &n in nodes {
         if n.kind() != "call_expression" {
             continue;
         }
@@ -173,11 +173,11 @@ const PY_UPLOAD_FIX: &str = "send the upload to object storage instead: `s3.uplo
 const DJANGO_FIX: &str = "use a shared storage backend: `STORAGES = {\"default\": {\"BACKEND\": \"storages.backends.s3.S3Storage\"}}` (django-storages), configured from the environment";
 
 fn python_rule(cx: &Cx, out: &mut Report) {
-    let Some(tree) = cx.tree() else { return };
+    let Some(_tree) = cx.tree() else { return };
     let src = cx.text();
-    let imports = python::Imports::collect(tree, src);
-    let nodes = web::preorder(tree.root_node());
-    let b = Bindings::python(&nodes, src);
+    let imports = cx.py_imports();
+    let nodes = cx.nodes();
+    let b = Bindings::python(nodes, src);
     let from_files = |n: Node<'_>| {
         let t = treesitter::text(n, src);
         ["request.files", "flask.request.files"].iter().any(|p| {
@@ -188,7 +188,7 @@ fn python_rule(cx: &Cx, out: &mut Report) {
     // Names holding an upload: `f = request.files["f"]`, `for f in request.files.getlist("x")`,
     // `def store(f: FileStorage)`.
     let mut upload_vars: HashSet<&str> = HashSet::new();
-    for &n in &nodes {
+    for &n in nodes {
         match n.kind() {
             "for_statement" | "for_in_clause" => {
                 if let (Some(left), Some(right)) = (
@@ -224,7 +224,7 @@ fn python_rule(cx: &Cx, out: &mut Report) {
                 && (upload_vars.contains(treesitter::text(n, src))
                     || b.value(treesitter::text(n, src)).is_some_and(from_files)))
     };
-    for &n in &nodes {
+    for &n in nodes {
         match n.kind() {
             "call" => {
                 let Some(func) = n.child_by_field_name("function") else {

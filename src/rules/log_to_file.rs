@@ -3,7 +3,7 @@
 use super::Rule;
 use crate::classify::FileKind;
 use crate::context::{Cx, Report};
-use crate::lang::{js, python, rust::Uses};
+use crate::lang::{js, rust::Uses};
 use crate::parse::treesitter::{self, Lang, LazyQuery};
 use syn::visit::Visit;
 use tree_sitter::Node;
@@ -70,8 +70,8 @@ static PY_MODULE_ASSIGN: LazyQuery = LazyQuery::new(
 fn python_rule(cx: &Cx, out: &mut Report) {
     let Some(tree) = cx.tree() else { return };
     let src = cx.text();
-    let imports = python::Imports::collect(tree, src);
-    for (name, call) in python::calls(tree, src, &imports) {
+    let _imports = cx.py_imports();
+    for (name, call) in cx.py_calls().iter().cloned() {
         if PY_FILE_HANDLERS.contains(&name.as_str()) {
             let short = name.rsplit('.').next().unwrap_or(&name);
             out.add(
@@ -172,15 +172,15 @@ fn is_python_path(node: Node<'_>, src: &str) -> bool {
 // ---------------------------------------------------------------- JavaScript / TypeScript
 
 fn js_rule(cx: &Cx, out: &mut Report) {
-    let (Some(tree), Some(lang)) = (cx.tree(), cx.lang()) else {
+    let (Some(_tree), Some(_lang)) = (cx.tree(), cx.lang()) else {
         return;
     };
     let src = cx.text();
-    let imports = js::Imports::collect(lang, tree, src);
-    let calls = js::calls(lang, tree, src, &imports);
+    let imports = cx.js_imports();
+    let calls = cx.js_calls();
     // Streams handed to morgan (`{ stream: accessLog }`), to catch `fs.createWriteStream` in a variable.
     let mut morgan_streams: Vec<String> = Vec::new();
-    for (name, call) in &calls {
+    for (name, call) in calls {
         if name == "morgan" || name.starts_with("morgan.") {
             for arg in call.arguments() {
                 if let Some((_, v)) = js::property(arg, "stream", src) {
@@ -189,7 +189,7 @@ fn js_rule(cx: &Cx, out: &mut Report) {
             }
         }
     }
-    for (name, call) in &calls {
+    for (name, call) in calls {
         let args = call.arguments();
         let first = args.first().copied();
         match name.as_str() {
@@ -225,7 +225,7 @@ fn js_rule(cx: &Cx, out: &mut Report) {
                     .filter(|p| p.kind() == "variable_declarator")
                     .and_then(|p| p.child_by_field_name("name"))
                     .map(|n| treesitter::text(n, src).to_owned());
-                let into_logger = has_logger_ancestor(call.node, src, &imports)
+                let into_logger = has_logger_ancestor(call.node, src, imports)
                     || assigned_to.is_some_and(|v| morgan_streams.contains(&v));
                 if into_logger {
                     out.add(
@@ -357,8 +357,8 @@ fn rust_rule(cx: &Cx, out: &mut Report) {
     v.visit_file(file);
 }
 
-struct RustVisitor<'a, 'r> {
-    cx: &'a Cx<'a>,
+struct RustVisitor<'a, 'cx, 'r> {
+    cx: &'a Cx<'cx>,
     out: &'r mut Report,
     uses: &'a Uses,
 }
@@ -394,7 +394,7 @@ fn rust_file_sink(path: &str) -> Option<&'static str> {
     None
 }
 
-impl<'ast> Visit<'ast> for RustVisitor<'_, '_> {
+impl<'ast> Visit<'ast> for RustVisitor<'_, '_, '_> {
     fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
         if let syn::Expr::Path(p) = &*call.func {
             let path = self.uses.resolve(&p.path);

@@ -4,8 +4,8 @@ use super::Rule;
 use crate::classify::FileKind;
 use crate::context::{Cx, Report};
 use crate::finding::Span;
+use crate::lang::rust::Uses;
 use crate::lang::web::{self, Bindings};
-use crate::lang::{js, python, rust::Uses};
 use crate::parse::treesitter;
 use std::collections::HashSet;
 use syn::spanned::Spanned;
@@ -42,15 +42,15 @@ const WHY: &str = "a deploy or scale-down kills it mid-request, and as PID 1 in 
 // ---------------------------------------------------------------- JavaScript / TypeScript
 
 fn js_rule(cx: &Cx, out: &mut Report) {
-    let (Some(tree), Some(lang)) = (cx.tree(), cx.lang()) else {
+    let (Some(_tree), Some(_lang)) = (cx.tree(), cx.lang()) else {
         return;
     };
     let src = cx.text();
-    let imports = js::Imports::collect(lang, tree, src);
-    let nodes = web::preorder(tree.root_node());
-    let b = Bindings::js(&nodes, src);
-    let listens = web::js_listens(&nodes, src, &imports, &b);
-    if listens.is_empty() || web::js_handles_shutdown(&nodes, src, &imports) {
+    let imports = cx.js_imports();
+    let nodes = cx.nodes();
+    let b = Bindings::js(nodes, src);
+    let listens = web::js_listens(nodes, src, imports, &b);
+    if listens.is_empty() || web::js_handles_shutdown(nodes, src, imports) {
         return;
     }
     for l in listens {
@@ -74,14 +74,14 @@ fn js_rule(cx: &Cx, out: &mut Report) {
 // ---------------------------------------------------------------- Python
 
 fn python_rule(cx: &Cx, out: &mut Report) {
-    let Some(tree) = cx.tree() else { return };
+    let Some(_tree) = cx.tree() else { return };
     let src = cx.text();
-    let imports = python::Imports::collect(tree, src);
-    let nodes = web::preorder(tree.root_node());
+    let imports = cx.py_imports();
+    let nodes = cx.nodes();
     let tornado = imports.uses_module("tornado");
     let mut starts = Vec::new();
     let mut handled = false;
-    for &node in &nodes {
+    for &node in nodes {
         if node.kind() != "call" {
             continue;
         }
@@ -185,8 +185,8 @@ fn rust_rule(cx: &Cx, out: &mut Report) {
     }
 }
 
-struct RustVisitor<'a> {
-    cx: &'a Cx<'a>,
+struct RustVisitor<'a, 'cx> {
+    cx: &'a Cx<'cx>,
     uses: &'a Uses,
     /// Server starts: (id span, report span, what, fix).
     starts: Vec<(Span, Span, String, String)>,
@@ -199,7 +199,7 @@ struct RustVisitor<'a> {
 
 const AXUM_FIX: &str = "`axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await`, where `shutdown_signal` awaits `tokio::signal::unix::signal(SignalKind::terminate())` (and `ctrl_c`)";
 
-impl RustVisitor<'_> {
+impl RustVisitor<'_, '_> {
     fn path_of(&self, e: &syn::Expr) -> Option<String> {
         match e {
             syn::Expr::Call(c) => match &*c.func {
@@ -225,7 +225,7 @@ impl RustVisitor<'_> {
     }
 }
 
-impl<'ast> Visit<'ast> for RustVisitor<'_> {
+impl<'ast> Visit<'ast> for RustVisitor<'_, '_> {
     fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
         if !web::rust_is_test(&m.attrs) {
             syn::visit::visit_item_mod(self, m);
