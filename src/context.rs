@@ -4,6 +4,7 @@
 use crate::classify::FileKind;
 use crate::config::Config;
 use crate::finding::{Severity, Span};
+use crate::lang::commands::{self, Snippet};
 use crate::parse::dockerfile::{self, Dockerfile};
 use crate::parse::rust;
 use crate::parse::treesitter::{self, Lang};
@@ -23,6 +24,7 @@ pub struct Cx<'a> {
     rust: OnceCell<Option<syn::File>>,
     docker: OnceCell<Dockerfile>,
     yaml: OnceCell<Yaml>,
+    scripts: OnceCell<Vec<Snippet>>,
     parse_errors: RefCell<Vec<(Span, String)>>,
 }
 
@@ -42,6 +44,7 @@ impl<'a> Cx<'a> {
             rust: OnceCell::new(),
             docker: OnceCell::new(),
             yaml: OnceCell::new(),
+            scripts: OnceCell::new(),
             parse_errors: RefCell::new(Vec::new()),
         }
     }
@@ -121,6 +124,13 @@ impl<'a> Cx<'a> {
             }
             y
         })
+    }
+
+    /// Every shell script this file runs (Dockerfile `RUN`/`CMD`/`ENTRYPOINT`, shell
+    /// scripts, Procfile lines, workflow `run:`, Compose `command:`/`entrypoint:`), parsed
+    /// once with spans in this file. See [`crate::lang::commands`].
+    pub fn scripts(&self) -> &[Snippet] {
+        self.scripts.get_or_init(|| commands::extract(self))
     }
 
     /// Records that part of the file could not be parsed; reported once as `parse-error`.

@@ -2,6 +2,7 @@
 //! can ask for `logging.FileHandler` whether it was written `FileHandler`, `logging.FileHandler`
 //! or `lg.FileHandler`.
 
+pub mod commands;
 pub mod js;
 pub mod python;
 pub mod rust;

@@ -409,6 +409,12 @@ impl Command {
         want.peek().is_none()
     }
 
+    /// Index into `words` of the script string this command runs: `sh -c STRING`,
+    /// `bash -ec STRING`, `su [user] -c STRING` (after wrappers such as `sudo`).
+    pub fn shell_string_arg(&self) -> Option<usize> {
+        shell_string_index(self)
+    }
+
     /// The raw command begins with `exec` (it replaces the shell, so it receives signals).
     pub fn has_exec_prefix(&self) -> bool {
         self.words.first().is_some_and(|w| w.text == "exec")
