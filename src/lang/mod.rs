@@ -3,6 +3,8 @@
 //! or `lg.FileHandler`.
 
 pub mod commands;
+pub mod install;
 pub mod js;
 pub mod python;
 pub mod rust;
+pub mod scorecard;

@@ -8,6 +8,7 @@ use std::sync::OnceLock;
 
 mod log_to_file;
 mod unpinned_image;
+mod unpinned_package_install;
 
 /// A rule: what it is called, which files it reads, which words must appear in a file
 /// for it to have anything to say (a cheap prefilter before any parsing), and its check.
@@ -37,7 +38,11 @@ const ENGINE_RULES: [(&str, &str); 3] = [
     ),
 ];
 
-pub static RULES: &[&Rule] = &[&log_to_file::RULE, &unpinned_image::RULE];
+pub static RULES: &[&Rule] = &[
+    &log_to_file::RULE,
+    &unpinned_image::RULE,
+    &unpinned_package_install::RULE,
+];
 
 /// Metadata for every rule id, `parse-error` included, in registry order.
 pub fn catalog() -> &'static [(&'static str, RuleMeta)] {
