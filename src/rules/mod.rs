@@ -9,6 +9,7 @@ use std::sync::OnceLock;
 mod log_to_file;
 mod unpinned_image;
 mod unpinned_package_install;
+mod unverified_download;
 
 /// A rule: what it is called, which files it reads, which words must appear in a file
 /// for it to have anything to say (a cheap prefilter before any parsing), and its check.
@@ -42,6 +43,7 @@ pub static RULES: &[&Rule] = &[
     &log_to_file::RULE,
     &unpinned_image::RULE,
     &unpinned_package_install::RULE,
+    &unverified_download::RULE,
 ];
 
 /// Metadata for every rule id, `parse-error` included, in registry order.
