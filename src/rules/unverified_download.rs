@@ -520,15 +520,9 @@ fn ran_saved_file(cmd: &Command, saved: &Saved, out: &mut Report) {
                 .iter()
                 .any(|w| w.text.starts_with("-i") || w.text.starts_with("-U"))
     {
-        eff[1..].iter().find_map(|w| {
-            hit(w).map(|s| {
-                (
-                    s,
-                    format!("{name} {}", w.text),
-                    "installs (running its scripts as root)",
-                )
-            })
-        })
+        eff[1..]
+            .iter()
+            .find_map(|w| hit(w).map(|s| (s, format!("{name} -i {}", w.text), "installs")))
     } else {
         None
     };
