@@ -9,7 +9,7 @@
 //! | Dockerfile | `RUN` in shell form (the logical text after the flags, line continuations removed; spans mapped back with [`Logical::file_span`]); `RUN <<EOF` heredoc bodies (bare, or fed to `sh`/`bash`), parsed in place; other `RUN … <<EOF` read as one script with their bodies; `CMD` / `ENTRYPOINT` in shell form; exec form (`["…"]`) of all three as one command whose words are the elements, with the string of `["sh", "-c", "…"]` parsed as a nested shell string. Instructions after a `SHELL` that is not a POSIX shell are skipped (until the next `FROM`). |
 //! | Shell | the whole file, unless a shebang names another interpreter (`#!/usr/bin/awk -f`, zsh). |
 //! | Procfile | each `name: command` line, the process type kept in the origin (so `release:` can be told apart). |
-//! | Workflow, Action | each step's `run:` whose shell is POSIX (`shell:`, `defaults.run.shell`, else bash, or pwsh on a `windows` runner). Block scalars are parsed with their indentation removed and spans mapped back line by line; `${{ … }}` expressions are read as a variable (`$___`) of the same length. |
+//! | Workflow, Action | each step's `run:` whose shell is POSIX (`shell:`, `defaults.run.shell`, else bash — or pwsh on a Windows runner or under `if: runner.os == 'Windows'`; a `${{ matrix.os }}` runner is Windows when all its values are; with no `os` in the matrix the OS is unknown and, under `policy = "scorecard"` only, the step is skipped as Scorecard does). Block scalars are parsed with their indentation removed and spans mapped back line by line; `${{ … }}` expressions are read as a variable (`$___`) of the same length. |
 //! | Compose | each service's `command:` / `entrypoint:`: a string as a shell script, a list as exec form. |
 //!
 //! [`Snippet::group`] tells which snippets share a filesystem in sequence (one build
@@ -548,12 +548,13 @@ fn procfile(cx: &Cx, out: &mut Vec<Snippet>) {
 
 fn workflow(cx: &Cx, out: &mut Vec<Snippet>) {
     let text = cx.text();
+    let scorecard = cx.config.policy == Policy::Scorecard;
     for doc in &cx.yaml().docs {
         let top_shell = default_shell(doc);
         if cx.kind() == FileKind::Action {
             let steps = doc.get("runs").and_then(|r| r.get("steps"));
             for step in steps.into_iter().flat_map(|s| s.items()) {
-                run_step(text, step, top_shell, false, None, 0, out);
+                run_step(text, step, top_shell, RunnerOs::Posix, None, 0, out);
             }
             continue;
         }
@@ -563,9 +564,9 @@ fn workflow(cx: &Cx, out: &mut Vec<Snippet>) {
         for (group, (name, entry)) in jobs.entries().enumerate() {
             let job = &entry.value;
             let shell = default_shell(job).or(top_shell);
-            let windows = job.get("runs-on").is_some_and(mentions_windows);
+            let os = runner_os(job, scorecard);
             for step in job.get("steps").into_iter().flat_map(|s| s.items()) {
-                run_step(text, step, shell, windows, Some(name), group + 1, out);
+                run_step(text, step, shell, os, Some(name), group + 1, out);
             }
         }
     }
@@ -575,20 +576,92 @@ fn default_shell(node: &yaml::Node) -> Option<&str> {
     node.get("defaults")?.get("run")?.get("shell")?.as_str()
 }
 
-fn mentions_windows(runs_on: &yaml::Node) -> bool {
-    let has = |s: &str| s.to_ascii_lowercase().contains("windows");
-    match runs_on {
-        yaml::Node::Scalar(s) => has(&s.value),
-        yaml::Node::Seq(_) => runs_on.items().any(|i| i.as_str().is_some_and(has)),
-        yaml::Node::Map(_) => false,
+/// What a job's steps run on, for the default shell (bash, or pwsh on Windows).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RunnerOs {
+    Posix,
+    Windows,
+    /// `runs-on: ${{ matrix.os }}` with no `os` in the matrix.
+    Unknown,
+}
+
+/// Windows when every OS the job runs on is Windows: `runs-on: windows-latest`, or a
+/// `${{ matrix.os }}` whose values are all Windows. Other labels: a runner whose labels
+/// mention Windows (Scorecard: whose labels all start with `windows`).
+fn runner_os(job: &yaml::Node, scorecard: bool) -> RunnerOs {
+    let Some(runs_on) = job.get("runs-on") else {
+        return RunnerOs::Posix;
+    };
+    let runs_on = runs_on.get("labels").unwrap_or(runs_on);
+    let labels: Vec<&str> = match runs_on {
+        yaml::Node::Scalar(s) => vec![s.value.as_str()],
+        _ => runs_on.items().filter_map(|i| i.as_str()).collect(),
+    };
+    let windows = |s: &str| s.to_ascii_lowercase().starts_with("windows");
+    if let [label] = labels[..] {
+        if label.contains("matrix.os") {
+            let matrix = job.get("strategy").and_then(|s| s.get("matrix"));
+            let mut oses: Vec<&str> = Vec::new();
+            if let Some(m) = matrix {
+                match m.get("os") {
+                    Some(yaml::Node::Scalar(s)) => oses.push(&s.value),
+                    Some(list) => oses.extend(list.items().filter_map(|i| i.as_str())),
+                    None => {}
+                }
+                for inc in m.get("include").into_iter().flat_map(|i| i.items()) {
+                    oses.extend(inc.get("os").and_then(|o| o.as_str()));
+                }
+            }
+            return match oses.is_empty() {
+                // Scorecard cannot tell the shell and skips the step; dozen reads it.
+                true if scorecard => RunnerOs::Unknown,
+                true => RunnerOs::Posix,
+                false if oses.iter().all(|o| windows(o)) => RunnerOs::Windows,
+                false => RunnerOs::Posix,
+            };
+        }
     }
+    let on_windows = if scorecard {
+        !labels.is_empty() && labels.iter().all(|l| windows(l))
+    } else {
+        labels
+            .iter()
+            .any(|l| l.to_ascii_lowercase().contains("windows"))
+    };
+    if on_windows {
+        RunnerOs::Windows
+    } else {
+        RunnerOs::Posix
+    }
+}
+
+/// `if: runner.os == 'Windows'` and the like.
+fn step_on_windows(step: &yaml::Node) -> bool {
+    let Some(cond) = step.get("if").and_then(|i| i.as_str()) else {
+        return false;
+    };
+    let c: String = cond
+        .to_ascii_lowercase()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    [
+        "runner.os=='windows'",
+        "runner.os==\"windows\"",
+        "startswith(runner.os,'windows')",
+        "startswith(runner.os,\"windows\")",
+        "matrix.os=='windows-",
+        "matrix.os==\"windows-",
+    ]
+    .iter()
+    .any(|p| c.contains(p))
 }
 
 fn run_step(
     text: &str,
     step: &yaml::Node,
     default: Option<&str>,
-    windows: bool,
+    os: RunnerOs,
     job: Option<&str>,
     group: usize,
     out: &mut Vec<Snippet>,
@@ -599,7 +672,8 @@ fn run_step(
     let shell = step.get("shell").and_then(|s| s.as_str()).or(default);
     let posix = match shell {
         Some(s) => is_posix_shell(s),
-        None => !windows,
+        None if step_on_windows(step) => false,
+        None => os == RunnerOs::Posix,
     };
     if !posix {
         return;

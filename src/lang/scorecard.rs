@@ -180,13 +180,18 @@ fn dir(p: &str) -> String {
     }
 }
 
+/// `path.Base(url.Parse(u).Path)`: relative references (`dir/exe`) are paths too.
 fn url_base(u: &str) -> String {
-    let path = is_request_uri(u).map(|(_, _, p)| p).unwrap_or_default();
-    let b = base(&path);
-    if b.is_empty() {
-        ".".into()
-    } else {
-        b.to_owned()
+    let u = u.split(['?', '#']).next().unwrap_or(u);
+    let path = match u.split_once("://") {
+        Some((_, rest)) => rest.find('/').map_or("", |i| &rest[i..]),
+        None => u,
+    };
+    let trimmed = path.trim_end_matches('/');
+    match (path.is_empty(), trimmed.is_empty()) {
+        (true, _) => ".".into(),
+        (false, true) => "/".into(),
+        _ => base(trimmed).to_owned(),
     }
 }
 

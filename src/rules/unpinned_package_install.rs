@@ -48,10 +48,13 @@ fn check(cx: &Cx, out: &mut Report) {
 /// Scorecard reads `RUN`, shell scripts and workflow `run:` steps, one verdict per
 /// command, and counts pip, npm, go, choco and NuGet only.
 fn scorecard_snippet(cx: &Cx, snippet: &Snippet, out: &mut Report) {
-    if !matches!(
-        snippet.origin,
-        Origin::DockerRun { .. } | Origin::ScriptFile | Origin::WorkflowRun { .. }
-    ) {
+    // Scorecard's parser gives up on a script with a syntax error.
+    if !snippet.script.errors.is_empty()
+        || !matches!(
+            snippet.origin,
+            Origin::DockerRun { .. } | Origin::ScriptFile | Origin::WorkflowRun { .. }
+        )
+    {
         return;
     }
     for cmd in &snippet.script.commands {

@@ -53,10 +53,12 @@ fn scorecard_check(cx: &Cx, out: &mut Report) {
         .scripts()
         .iter()
         .filter(|s| {
-            matches!(
-                s.origin,
-                Origin::DockerRun { .. } | Origin::ScriptFile | Origin::WorkflowRun { .. }
-            )
+            // Scorecard's parser gives up on a script with a syntax error.
+            s.script.errors.is_empty()
+                && matches!(
+                    s.origin,
+                    Origin::DockerRun { .. } | Origin::ScriptFile | Origin::WorkflowRun { .. }
+                )
         })
         .collect();
     let mut groups: Vec<usize> = read.iter().map(|s| s.group).collect();
@@ -506,7 +508,10 @@ fn ran_saved_file(cmd: &Command, saved: &Saved, out: &mut Report) {
     };
     let run = if let Some(s) = hit(first) {
         Some((s, first.text.clone(), "runs"))
-    } else if is_interpreter(name) || matches!(name, "source" | ".") {
+    } else if (is_interpreter(name) || matches!(name, "source" | "."))
+        && cmd.shell_string_arg().is_none()
+    {
+        // `bash -c "file"` runs a command string: its own commands are checked.
         eff[1..]
             .iter()
             .find(|w| !w.text.starts_with('-'))
