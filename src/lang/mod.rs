@@ -3,6 +3,7 @@
 //! or `lg.FileHandler`.
 
 pub mod commands;
+pub mod entrypoint;
 pub mod install;
 pub mod js;
 pub mod python;

@@ -7,6 +7,7 @@ use crate::context::{Cx, Report};
 use std::sync::OnceLock;
 
 mod log_to_file;
+mod shell_form_command;
 mod unpinned_image;
 mod unpinned_package_install;
 mod unverified_download;
@@ -44,6 +45,7 @@ pub static RULES: &[&Rule] = &[
     &unpinned_image::RULE,
     &unpinned_package_install::RULE,
     &unverified_download::RULE,
+    &shell_form_command::RULE,
 ];
 
 /// Metadata for every rule id, `parse-error` included, in registry order.
