@@ -148,6 +148,21 @@ pub fn is_posix_shell(program: &str) -> bool {
     POSIX_SHELLS.contains(&basename(first))
 }
 
+/// The service a command starts: `service NAME start`, `/etc/init.d/NAME start`,
+/// `systemctl start NAME`, `rc-service NAME start` (also `restart`).
+pub fn service_start(cmd: &Command) -> Option<&str> {
+    let (_, w) = cmd.effective();
+    let text = |i: usize| w.get(i).map(|x| x.text.as_str());
+    let starts = |v: Option<&str>| matches!(v, Some("start" | "restart"));
+    let program = w.first()?.text.as_str();
+    match basename(program) {
+        "service" | "rc-service" if starts(text(2)) => text(1),
+        "systemctl" if starts(text(1)) => text(2),
+        name if program.starts_with("/etc/init.d/") && starts(text(1)) => Some(name),
+        _ => None,
+    }
+}
+
 /// Every snippet of the file (what `cx.scripts()` caches).
 pub fn extract(cx: &Cx) -> Vec<Snippet> {
     let mut out = Vec::new();

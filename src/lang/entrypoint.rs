@@ -19,7 +19,7 @@
 
 use crate::classify::{self, FileKind};
 use crate::context::Cx;
-use crate::lang::commands::{basename, is_posix_shell};
+use crate::lang::commands::{Origin, Snippet, basename, is_posix_shell};
 use crate::parse::dockerfile::{self, Instruction};
 use std::path::Path;
 
@@ -69,6 +69,42 @@ pub fn started_by(cx: &Cx) -> Option<StartedBy> {
         }
     }
     None
+}
+
+/// Tells rules about start commands which snippets start a process, and how to name
+/// them in messages. For a shell script the Dockerfile search runs at most once, and
+/// only when asked (that is, when a rule has something to report).
+pub struct Starts<'c, 'a> {
+    cx: &'c Cx<'a>,
+    script: std::cell::OnceCell<Option<StartedBy>>,
+}
+
+impl<'c, 'a> Starts<'c, 'a> {
+    pub fn new(cx: &'c Cx<'a>) -> Self {
+        Starts {
+            cx,
+            script: std::cell::OnceCell::new(),
+        }
+    }
+
+    /// How `snippet` starts a process ("`CMD`", "Procfile `web:`", "`start.sh`, which
+    /// `Dockerfile` runs as `ENTRYPOINT` (line 9)"), or `None` if it does not.
+    pub fn describe(&self, snippet: &Snippet) -> Option<String> {
+        if snippet.origin.is_start_command() {
+            return Some(snippet.origin.describe());
+        }
+        if snippet.origin != Origin::ScriptFile {
+            return None;
+        }
+        let by = self.script.get_or_init(|| started_by(self.cx)).as_ref()?;
+        Some(format!(
+            "`{}`, which `{}` runs as `{}` (line {})",
+            basename(&self.cx.file.rel_path),
+            by.dockerfile,
+            by.keyword,
+            by.line
+        ))
+    }
 }
 
 /// Dockerfiles directly in `dir` (regular files only), sorted by name.

@@ -6,6 +6,7 @@ use crate::classify::FileKind;
 use crate::context::{Cx, Report};
 use std::sync::OnceLock;
 
+mod build_in_run_stage;
 mod log_to_file;
 mod shell_form_command;
 mod unpinned_image;
@@ -46,6 +47,7 @@ pub static RULES: &[&Rule] = &[
     &unpinned_package_install::RULE,
     &unverified_download::RULE,
     &shell_form_command::RULE,
+    &build_in_run_stage::RULE,
 ];
 
 /// Metadata for every rule id, `parse-error` included, in registry order.
