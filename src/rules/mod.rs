@@ -7,6 +7,7 @@ use crate::context::{Cx, Report};
 use std::sync::OnceLock;
 
 mod build_in_run_stage;
+mod daemonized_process;
 mod log_to_file;
 mod shell_form_command;
 mod unpinned_image;
@@ -48,6 +49,7 @@ pub static RULES: &[&Rule] = &[
     &unverified_download::RULE,
     &shell_form_command::RULE,
     &build_in_run_stage::RULE,
+    &daemonized_process::RULE,
 ];
 
 /// Metadata for every rule id, `parse-error` included, in registry order.
