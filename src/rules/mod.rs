@@ -7,6 +7,7 @@ use crate::context::{Cx, Report};
 use std::sync::OnceLock;
 
 mod build_in_run_stage;
+mod cron_in_container;
 mod daemonized_process;
 mod log_to_file;
 mod shell_form_command;
@@ -50,6 +51,7 @@ pub static RULES: &[&Rule] = &[
     &shell_form_command::RULE,
     &build_in_run_stage::RULE,
     &daemonized_process::RULE,
+    &cron_in_container::RULE,
 ];
 
 /// Metadata for every rule id, `parse-error` included, in registry order.
