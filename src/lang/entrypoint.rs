@@ -154,10 +154,8 @@ pub fn starts(text: &str, script: &str) -> Option<(String, usize)> {
             continue;
         };
         if names.iter().any(|n| n == basename(&program)) {
-            let line = text[..instr.keyword_span.start.min(text.len())]
-                .matches('\n')
-                .count()
-                + 1;
+            let before = &text.as_bytes()[..instr.keyword_span.start.min(text.len())];
+            let line = before.iter().filter(|&&c| c == b'\n').count() + 1;
             return Some((instr.keyword.clone(), line));
         }
     }

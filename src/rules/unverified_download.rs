@@ -419,7 +419,12 @@ fn is_verification(cmd: &Command, script: &Script) -> bool {
 }
 
 fn line_of(text: &str, offset: usize) -> u32 {
-    text[..offset.min(text.len())].matches('\n').count() as u32 + 1
+    let b = text.as_bytes();
+    b[..offset.min(b.len())]
+        .iter()
+        .filter(|&&c| c == b'\n')
+        .count() as u32
+        + 1
 }
 
 fn snippet(text: &str, snip: &Snippet, saved: &mut Saved, out: &mut Report) {
