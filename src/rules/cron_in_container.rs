@@ -95,13 +95,22 @@ fn build_time(cmd: &Command, out: &mut Report) {
         }
         return;
     }
-    if cmd.effective_name() == Some("crontab") {
+    if loads_crontab(cmd) {
         out.add(
             cmd.span,
             format!("`crontab` installs a schedule into the image for a cron daemon inside the container: {WHY}"),
         )
         .fix(FIX);
     }
+}
+
+/// `crontab FILE`, `crontab -` (not `crontab -l` / `-r`, which list or remove).
+fn loads_crontab(cmd: &Command) -> bool {
+    let (_, w) = cmd.effective();
+    w.first().is_some_and(|x| basename(&x.text) == "crontab")
+        && !w[1..]
+            .iter()
+            .any(|x| matches!(x.text.as_str(), "-l" | "-r" | "-e" | "-ir"))
 }
 
 /// `cronie-1.5.7` → `cronie`.
@@ -126,7 +135,9 @@ fn starts_cron(cmd: &Command) -> Option<String> {
     }
     match name {
         "cron" | "crond" | "fcron" | "anacron" => Some(format!("runs the `{name}` scheduler")),
-        "crontab" => Some("loads a `crontab` for a scheduler inside the container".into()),
+        "crontab" if loads_crontab(cmd) => {
+            Some("loads a `crontab` for a scheduler inside the container".into())
+        }
         _ => None,
     }
 }
