@@ -237,18 +237,6 @@ fn output_file(c: &[String], stdout_redirect: Option<&str>) -> Option<String> {
     None
 }
 
-fn is_interpreter_with_file(c: &[String], f: &str) -> bool {
-    is_interpreter(c)
-        && c[1..]
-            .iter()
-            .any(|a| clean(a).eq_ignore_ascii_case(&clean(f)))
-}
-
-fn is_execute_file(c: &[String], f: &str) -> bool {
-    c.first()
-        .is_some_and(|x| clean(x).eq_ignore_ascii_case(&clean(f)))
-}
-
 // ---------------------------------------------------------------- package managers
 
 /// Scorecard's verdict on a package-manager command: `Some(true)` pinned,
@@ -579,19 +567,30 @@ fn scan(
                 }
             }
         }
-        for f in tainted.iter() {
-            if is_interpreter_with_file(&c, f) || is_execute_file(&c, f) {
+        // `isExecuteFile` / `isInterpreterWithFile`, one finding per file run.
+        if !tainted.is_empty() {
+            let key = |a: &String| clean(a).to_lowercase();
+            let mut hits: BTreeSet<String> = BTreeSet::new();
+            hits.extend(c.first().map(key).filter(|k| tainted.contains(k)));
+            if is_interpreter(&c) {
+                hits.extend(c[1..].iter().map(key).filter(|k| tainted.contains(k)));
+            }
+            for _ in hits {
                 out.push((cmd.span, Download::SavedThenRun));
             }
         }
         // `bash <(curl …)`: the second word is the process substitution.
         if is_interpreter(&c) {
             if let Some(w) = cmd.words.get(1).filter(|w| w.text.starts_with("<(")) {
-                let inner = cmds.iter().find(|d| {
-                    d.within.is_some_and(|x| x.command == i)
-                        && d.span.start >= w.span.start
-                        && d.span.end <= w.span.end
-                });
+                // Nested commands follow their parent, in source order.
+                let inner = cmds[i + 1..]
+                    .iter()
+                    .take_while(|d| d.span.start <= w.span.end)
+                    .find(|d| {
+                        d.within.is_some_and(|x| x.command == i)
+                            && d.span.start >= w.span.start
+                            && d.span.end <= w.span.end
+                    });
                 if inner.is_some_and(|d| is_download_utility(&argv(d, file))) {
                     out.push((cmd.span, Download::ProcessSubstitution));
                 }
@@ -604,7 +603,7 @@ fn scan(
                 .find(|r| r.op == ">" && !r.target.dynamic)
                 .map(|r| r.target.text.as_str());
             if let Some(f) = output_file(&c, redirect) {
-                tainted.insert(f);
+                tainted.insert(clean(&f).to_lowercase());
             }
         }
     }

@@ -41,7 +41,7 @@ fn check(cx: &Cx, out: &mut Report) {
     for g in groups {
         let mut state = Saved::default();
         for s in snippets.iter().filter(|s| s.group == g) {
-            snippet(cx.text(), s, &mut state, out);
+            snippet(cx, s, &mut state, out);
         }
     }
 }
@@ -369,7 +369,8 @@ fn shown(f: &Fetch) -> String {
 /// Files downloaded earlier in the group and not verified since.
 #[derive(Default)]
 struct Saved {
-    files: Vec<(String, &'static str, u32)>,
+    /// Cleaned path → (tool, offset of the download).
+    files: std::collections::HashMap<String, (&'static str, usize)>,
 }
 
 fn clean(p: &str) -> String {
@@ -418,22 +419,13 @@ fn is_verification(cmd: &Command, script: &Script) -> bool {
     }
 }
 
-fn line_of(text: &str, offset: usize) -> u32 {
-    let b = text.as_bytes();
-    b[..offset.min(b.len())]
-        .iter()
-        .filter(|&&c| c == b'\n')
-        .count() as u32
-        + 1
-}
-
-fn snippet(text: &str, snip: &Snippet, saved: &mut Saved, out: &mut Report) {
+fn snippet(cx: &Cx, snip: &Snippet, saved: &mut Saved, out: &mut Report) {
     let script = &snip.script;
     for (i, cmd) in script.commands.iter().enumerate() {
         if is_verification(cmd, script) {
             saved.files.clear();
         }
-        ran_saved_file(cmd, saved, out);
+        ran_saved_file(cx, cmd, saved, out);
         let Some(f) = fetch(cmd) else { continue };
         if pinned_urls(&f) {
             continue;
@@ -462,9 +454,7 @@ fn snippet(text: &str, snip: &Snippet, saved: &mut Saved, out: &mut Report) {
             }
         }
         for file in f.files {
-            saved
-                .files
-                .push((clean(&file), f.tool, line_of(text, cmd.span.start)));
+            saved.files.insert(clean(&file), (f.tool, cmd.span.start));
         }
     }
 }
@@ -500,7 +490,7 @@ fn runs_substitution(parent: &Command, inner: &Command, kind: SubstKind) -> Opti
 }
 
 /// Reports `cmd` if it runs a file downloaded earlier and not verified since.
-fn ran_saved_file(cmd: &Command, saved: &Saved, out: &mut Report) {
+fn ran_saved_file(cx: &Cx, cmd: &Command, saved: &Saved, out: &mut Report) {
     if saved.files.is_empty() {
         return;
     }
@@ -509,7 +499,10 @@ fn ran_saved_file(cmd: &Command, saved: &Saved, out: &mut Report) {
     let name = basename(&first.text);
     let hit = |w: &Word| {
         let c = clean(&w.text);
-        saved.files.iter().find(|(f, _, _)| *f == c)
+        saved
+            .files
+            .get_key_value(&c)
+            .map(|(f, &(tool, at))| (f.as_str(), tool, cx.file.pos(at).line))
     };
     let run = if let Some(s) = hit(first) {
         Some((s, first.text.clone(), "runs"))
