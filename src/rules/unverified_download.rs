@@ -574,6 +574,35 @@ mod tests {
     }
 
     #[test]
+    fn many_downloads_stay_linear() {
+        let script = |n: usize| {
+            let mut s = String::from("#!/bin/sh\n");
+            for i in 0..n {
+                s.push_str(&format!(
+                    "curl -o /tmp/f{i} https://x.example/f{i}\nbash <(curl -s https://x.example/p{i})\nsh /tmp/f{i}\n"
+                ));
+            }
+            s
+        };
+        let config = crate::config::Config::default();
+        let time = |n: usize| {
+            let src = script(n);
+            let t = std::time::Instant::now();
+            let found = crate::engine::check_source("a.sh", src.as_bytes(), &config)
+                .iter()
+                .filter(|f| f.rule == RULE.id)
+                .count();
+            assert_eq!(found, 2 * n);
+            t.elapsed()
+        };
+        let (small, big) = (time(500), time(5_000));
+        assert!(
+            big < small * 40 + std::time::Duration::from_millis(300),
+            "{small:?} vs {big:?}"
+        );
+    }
+
+    #[test]
     fn pinned_github_urls() {
         let sha = "5b142a1e445a6f060d6430b661408989e9580b85";
         assert!(pinned_urls(&f(&format!(
