@@ -140,8 +140,12 @@ pub fn classify(rel_path: &str) -> Option<FileKind> {
                 && (lower.starts_with("docker-compose") || lower.starts_with("compose"))
             {
                 FileKind::Compose
-            } else if (lower.starts_with("requirements") || lower.starts_with("constraints"))
-                && (ext == "txt" || ext == "in")
+            } else if (ext == "txt" || ext == "in")
+                && (lower.starts_with("requirements")
+                    || lower.starts_with("constraints")
+                    // `requirements/base.txt`, `requirements.d/dev.in`
+                    || (parent.to_ascii_lowercase().starts_with("requirements")
+                        && !lower.starts_with("readme")))
             {
                 FileKind::Requirements
             } else if lower == ".env" || lower.starts_with(".env.") || ext == "env" {
@@ -252,6 +256,8 @@ mod tests {
             ("requirements-dev.txt", FileKind::Requirements),
             ("constraints.txt", FileKind::Requirements),
             ("requirements.in", FileKind::Requirements),
+            ("requirements/base.txt", FileKind::Requirements),
+            ("app/requirements.d/dev.in", FileKind::Requirements),
             ("Pipfile", FileKind::Pipfile),
             ("go.mod", FileKind::GoMod),
             ("k8s/deploy.yaml", FileKind::Yaml),
@@ -263,6 +269,7 @@ mod tests {
         }
         assert_eq!(classify("README.md"), None);
         assert_eq!(classify("notes.txt"), None);
+        assert_eq!(classify("requirements/README.txt"), None);
         assert_eq!(classify("workflows/ci.yml"), Some(FileKind::Yaml));
         assert_eq!(classify("src/parse/dockerfile.rs"), Some(FileKind::Rust));
         assert_eq!(classify("docs/Dockerfile.md"), None);

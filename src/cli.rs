@@ -51,6 +51,9 @@ enum Command {
         #[arg(long, conflicts_with = "rule")]
         all: bool,
     },
+    /// Scan many repositories (sharded across machines) and merge the results
+    #[command(subcommand)]
+    Fleet(crate::fleet::FleetCommand),
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -154,6 +157,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Init { dir } => init(&dir),
+        Command::Fleet(cmd) => crate::fleet::run(cmd),
         Command::Explain { all: true, .. } => {
             output::write_stdout(all_docs().as_bytes())?;
             Ok(ExitCode::SUCCESS)

@@ -6,7 +6,10 @@ use crate::config::Config;
 use crate::finding::{Severity, Span};
 use crate::lang::commands::{self, Snippet};
 use crate::parse::dockerfile::{self, Dockerfile};
+use crate::parse::json;
+use crate::parse::nearby::Place;
 use crate::parse::rust;
+use crate::parse::toml_doc;
 use crate::parse::treesitter::{self, Lang};
 use crate::parse::yaml::{self, Yaml};
 use crate::source::SourceFile;
@@ -23,6 +26,8 @@ pub struct Cx<'a> {
     tree: OnceCell<Option<tree_sitter::Tree>>,
     rust: OnceCell<Option<syn::File>>,
     docker: OnceCell<Dockerfile>,
+    toml: OnceCell<json::Node>,
+    json: OnceCell<Option<json::Node>>,
     yaml: OnceCell<Yaml>,
     scripts: OnceCell<Vec<Snippet>>,
     parse_errors: RefCell<Vec<(Span, String)>>,
@@ -43,6 +48,8 @@ impl<'a> Cx<'a> {
             tree: OnceCell::new(),
             rust: OnceCell::new(),
             docker: OnceCell::new(),
+            toml: OnceCell::new(),
+            json: OnceCell::new(),
             yaml: OnceCell::new(),
             scripts: OnceCell::new(),
             parse_errors: RefCell::new(Vec::new()),
@@ -112,6 +119,38 @@ impl<'a> Cx<'a> {
             }
             df
         })
+    }
+
+    /// The TOML document (`Cargo.toml`, `pyproject.toml`, `Pipfile`, …) as a spanned tree
+    /// (the same node type as JSON); on a broken file, what parsed (the errors become a
+    /// `parse-error`).
+    pub fn toml(&self) -> &json::Node {
+        self.toml.get_or_init(|| {
+            let doc = toml_doc::parse(self.text());
+            for (span, msg) in doc.errors {
+                self.parse_error(span, msg);
+            }
+            doc.root
+        })
+    }
+
+    /// The JSON document (`package.json`, `composer.json`, …) with spans; on invalid
+    /// JSON, what parsed before the error (which becomes a `parse-error`).
+    pub fn json(&self) -> Option<&json::Node> {
+        self.json
+            .get_or_init(|| {
+                let doc = json::parse(self.text());
+                if let Some((span, msg)) = doc.error {
+                    self.parse_error(span, msg);
+                }
+                doc.root
+            })
+            .as_ref()
+    }
+
+    /// Where this file sits under the scan root, for looking at its neighbours.
+    pub fn place(&self) -> Place {
+        Place::of(self.root, self.abs_path, &self.file.rel_path)
     }
 
     /// The YAML documents of a YAML file (workflows, Compose, Kubernetes, …), with spans
@@ -226,6 +265,8 @@ pub struct Report {
     pub(crate) rule: &'static str,
     pub(crate) findings: Vec<RawFinding>,
     pub(crate) facts: Vec<&'static str>,
+    /// Inventory counters (see [`crate::inventory`]), summed by the engine per scan.
+    pub(crate) counts: Vec<(&'static str, u64)>,
 }
 
 impl Report {
@@ -253,6 +294,19 @@ impl Report {
     pub fn fact(&mut self, fact: &'static str) {
         if !self.facts.contains(&fact) {
             self.facts.push(fact);
+        }
+    }
+
+    /// Adds one to an inventory counter, e.g. [`crate::inventory::IMAGES_TOTAL`] for every
+    /// image reference judged: the denominators of fleet coverage figures.
+    pub fn count(&mut self, metric: &'static str) {
+        self.count_n(metric, 1);
+    }
+
+    pub fn count_n(&mut self, metric: &'static str, n: u64) {
+        match self.counts.iter_mut().find(|(m, _)| *m == metric) {
+            Some((_, c)) => *c += n,
+            None => self.counts.push((metric, n)),
         }
     }
 

@@ -11,7 +11,7 @@ use crate::suppress;
 use crate::walk::{self, Target};
 use aho_corasick::AhoCorasick;
 use rayon::prelude::*;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -30,6 +30,8 @@ pub struct Scan {
     /// Every finding, suppressed ones included (marked), sorted.
     pub findings: Vec<Finding>,
     pub files_scanned: usize,
+    /// Inventory counters summed over every file (see [`crate::inventory`]).
+    pub inventory: BTreeMap<&'static str, u64>,
 }
 
 impl Scan {
@@ -50,6 +52,7 @@ struct FileOutcome {
     /// Findings that hold only if some file records the named fact.
     conditional: Vec<(&'static str, Finding)>,
     facts: Vec<&'static str>,
+    counts: Vec<(&'static str, u64)>,
     scanned: bool,
 }
 
@@ -71,6 +74,9 @@ pub fn scan(opts: &ScanOptions<'_>) -> Result<Scan, String> {
     let mut scan = Scan::default();
     for o in outcomes {
         scan.files_scanned += usize::from(o.scanned);
+        for (metric, n) in o.counts {
+            *scan.inventory.entry(metric).or_default() += n;
+        }
         scan.findings.extend(o.findings);
         scan.findings.extend(
             o.conditional
@@ -115,6 +121,7 @@ fn check_target(t: &Target, opts: &ScanOptions<'_>) -> FileOutcome {
         findings: Vec::new(),
         conditional: Vec::new(),
         facts: Vec::new(),
+        counts: Vec::new(),
         scanned: false,
     };
     let bytes = match read_target(t, config.max_file_size) {
@@ -173,19 +180,21 @@ fn check_file(
         findings: Vec::new(),
         conditional: Vec::new(),
         facts: Vec::new(),
+        counts: Vec::new(),
         scanned: true,
     };
 
     let cx = Cx::new(file, abs, root, config);
     let mut raw: Vec<RawFinding> = Vec::new();
+    // Rules configured `off` still run: their findings are dropped in `finalize`, but the
+    // repository facts they record and the secret spans they mask must not depend on
+    // another rule's configuration.
     for rule in applicable_rules(file) {
-        if matches!(config.level(rule.id, &file.rel_path), Some(Level::Off)) {
-            continue;
-        }
         let mut report = Report::new(rule.id);
         (rule.check)(&cx, &mut report);
         raw.append(&mut report.findings);
         outcome.facts.append(&mut report.facts);
+        outcome.counts.append(&mut report.counts);
     }
     let errors = cx.take_parse_errors();
     if let Some((span, msg)) = errors.first() {
@@ -206,7 +215,11 @@ fn check_file(
     let mut suppressions = suppress::Suppressions::collect(file);
     let mut findings = Vec::with_capacity(raw.len());
     let mut seen: HashSet<(&'static str, Span)> = HashSet::new();
-    for r in raw {
+    // A secret that one finding hides must stay hidden in every other finding's snippet of
+    // the same line (two credentials on one line, or a secret beside another rule's finding).
+    let hidden: Vec<Span> = raw.iter().flat_map(|r| r.redact.iter().copied()).collect();
+    for mut r in raw {
+        r.redact.clone_from(&hidden);
         if !seen.insert((r.rule, r.span)) {
             continue; // the same rule never reports the same span twice
         }
@@ -319,8 +332,9 @@ fn finalize(file: &SourceFile, config: &Config, r: RawFinding) -> Option<Finding
     })
 }
 
-/// The finding's first line, with any secret value cut to its first four characters.
-/// Secrets are replaced by a same-length run of `•`-free text so columns stay aligned.
+/// The finding's first line, with any secret value cut to its first four characters and
+/// `…`. (The caret under a masked value keeps the value's true width: columns in every
+/// format are those of the file, never of the masked line.)
 fn redacted_line(file: &SourceFile, line: u32, redact: &[Span]) -> String {
     let line_start = file.lines.line_start(line);
     let text = file.line_text(line);

@@ -12,6 +12,8 @@ pub mod config;
 pub mod context;
 pub mod engine;
 pub mod finding;
+pub mod fleet;
+pub mod inventory;
 pub mod lang;
 pub mod output;
 pub mod parse;

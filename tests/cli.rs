@@ -324,3 +324,21 @@ fn docs_rules_md_is_current() {
         "docs/rules.md is out of date: run `scripts/update-readme-rules`"
     );
 }
+
+#[test]
+fn rules_turned_off_still_mask_secrets_and_record_facts() {
+    // The secret rule is off, yet another rule's code frame on the same line must not
+    // print the secret.
+    let dir = tree(&[
+        ("dozen.toml", "[rules]\n\"hardcoded-secret\" = \"off\"\n"),
+        (
+            "app.py",
+            // dozen: ignore[hardcoded-secret] (a made-up token the test plants)
+            "import logging\nlogging.FileHandler('a.log'); api_token = 'ghp_0123456789abcdefghijABCDEFGHIJ012345'\n",
+        ),
+    ]);
+    let out = common::check(dir.path(), &[]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("log-to-file"), "{text}");
+    assert!(!text.contains("ghp_0123456789abcdefghij"), "{text}");
+}

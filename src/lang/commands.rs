@@ -6,10 +6,10 @@
 //!
 //! | file kind | snippets |
 //! |---|---|
-//! | Dockerfile | `RUN` in shell form (the logical text after the flags, line continuations removed; spans mapped back with [`Logical::file_span`]); `RUN <<EOF` heredoc bodies (bare, or fed to `sh`/`bash`), parsed in place; other `RUN … <<EOF` read as one script with their bodies; `CMD` / `ENTRYPOINT` in shell form; exec form (`["…"]`) of all three as one command whose words are the elements, with the string of `["sh", "-c", "…"]` parsed as a nested shell string. Instructions after a `SHELL` that is not a POSIX shell are skipped (until the next `FROM`). |
+//! | Dockerfile | `RUN` in shell form (the logical text after the flags, line continuations removed; spans mapped back with [`Logical::file_span`]); `RUN <<EOF` heredoc bodies (bare, or fed to `sh`/`bash`), parsed in place; other `RUN … <<EOF` read as one script with their bodies; `CMD` / `ENTRYPOINT` in shell form; exec form (`["…"]`) of all three as one command whose words are the elements, with the string of `["sh", "-c", "…"]` parsed as a nested shell string. After `SHELL ["powershell", …]` or `["cmd", …]` the shell form is read as that [`Dialect`]; after another `SHELL` (`python`) it is skipped, until the next `FROM`. |
 //! | Shell | the whole file, unless a shebang names another interpreter (`#!/usr/bin/awk -f`, zsh). |
 //! | Procfile | each `name: command` line, the process type kept in the origin (so `release:` can be told apart). |
-//! | Workflow, Action | each step's `run:` whose shell is POSIX (`shell:`, `defaults.run.shell`, else bash — or pwsh on a Windows runner or under `if: runner.os == 'Windows'`; a `${{ matrix.os }}` runner is Windows when all its values are; with no `os` in the matrix the OS is unknown and, under `policy = "scorecard"` only, the step is skipped as Scorecard does). Block scalars are parsed with their indentation removed and spans mapped back line by line; `${{ … }}` expressions are read as a variable (`$___`) of the same length. |
+//! | Workflow, Action | each step's `run:` in a shell that runs commands (`shell:`, `defaults.run.shell`, else bash — or pwsh on a Windows runner or under `if: runner.os == 'Windows'`; a `${{ matrix.os }}` runner is Windows when all its values are; with no `os` in the matrix the OS is unknown and, under `policy = "scorecard"` only, the step is skipped as Scorecard does); `shell: python` and other interpreters are skipped. Block scalars are parsed with their indentation removed and spans mapped back line by line; `${{ … }}` expressions are read as a variable (`$___`) of the same length. |
 //! | Compose | each service's `command:` / `entrypoint:`: a string as a shell script, a list as exec form. |
 //!
 //! [`Snippet::group`] tells which snippets share a filesystem in sequence (one build
@@ -43,6 +43,42 @@ pub struct Snippet {
     /// Dockerfile build stage, one workflow job, one script file. A file downloaded in one
     /// snippet may be executed by a later snippet of its group.
     pub group: usize,
+    /// The shell that runs it. Non-POSIX scripts (a `pwsh` or `cmd` step, a Dockerfile
+    /// after `SHELL ["powershell", …]`) are read with the same reader for their simple
+    /// commands only (`npm install x` is a command in any shell): their syntax errors
+    /// are not reported, and rules about shell semantics (pipes, substitutions,
+    /// Scorecard's counts) skip them.
+    pub dialect: Dialect,
+}
+
+/// The shell a snippet is written for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// sh, bash, dash, ash, ksh, mksh.
+    Posix,
+    /// pwsh, powershell.
+    PowerShell,
+    /// Windows `cmd`.
+    Cmd,
+}
+
+impl Dialect {
+    /// The dialect of a shell program (`bash`, `/bin/sh`, `pwsh`, `bash -e {0}`); `None`
+    /// for interpreters that do not run commands (`python {0}`) or unknown ones.
+    pub fn of(program: &str) -> Option<Dialect> {
+        let first = program.split_whitespace().next().unwrap_or("");
+        let name = basename(first).to_ascii_lowercase();
+        let name = name.strip_suffix(".exe").unwrap_or(&name);
+        if POSIX_SHELLS.contains(&name) {
+            Some(Dialect::Posix)
+        } else if matches!(name, "pwsh" | "powershell") {
+            Some(Dialect::PowerShell)
+        } else if name == "cmd" {
+            Some(Dialect::Cmd)
+        } else {
+            None
+        }
+    }
 }
 
 /// Where a [`Snippet`] comes from.
@@ -174,7 +210,7 @@ pub fn extract(cx: &Cx) -> Vec<Snippet> {
         FileKind::Compose => compose(cx, &mut out),
         _ => {}
     }
-    for s in &out {
+    for s in out.iter().filter(|s| s.dialect == Dialect::Posix) {
         if let Some(e) = s.script.errors.first() {
             cx.parse_error(*e, format!("shell syntax error in {}", s.origin.describe()));
         }
@@ -189,20 +225,20 @@ fn dockerfile(cx: &Cx, out: &mut Vec<Snippet>) {
     let text = cx.text();
     let scorecard = cx.config.policy == Policy::Scorecard;
     let mut group = 0;
-    let mut posix = true;
+    let mut dialect = Some(Dialect::Posix);
     for (index, instr) in df.instructions.iter().enumerate() {
         let start = match instr.keyword.as_str() {
             "FROM" => {
                 group += 1;
-                posix = true;
+                dialect = Some(Dialect::Posix);
                 continue;
             }
             "SHELL" => {
-                posix = instr
+                dialect = instr
                     .exec_form
                     .as_ref()
                     .and_then(|w| w.first())
-                    .is_some_and(|w| is_posix_shell(&w.text));
+                    .and_then(|w| Dialect::of(&w.text));
                 continue;
             }
             "RUN" => None,
@@ -221,12 +257,13 @@ fn dockerfile(cx: &Cx, out: &mut Vec<Snippet>) {
                 form,
             },
         };
-        let mut push = |script, form| {
+        let mut push = |script, form, dialect| {
             out.push(Snippet {
                 script,
                 origin: origin(form),
                 span: instr.span,
                 group,
+                dialect,
             })
         };
         if let Some(elems) = &instr.exec_form {
@@ -242,10 +279,18 @@ fn dockerfile(cx: &Cx, out: &mut Vec<Snippet>) {
             } else {
                 exec_script(&args)
             };
-            push(script, Form::Exec);
+            push(script, Form::Exec, Dialect::Posix);
             continue;
         }
-        if !posix {
+        let Some(dialect) = dialect else {
+            continue; // `SHELL ["python", "-c"]`: not commands
+        };
+        if dialect != Dialect::Posix {
+            push(
+                logical_script(&instr.args, instr.rest_start),
+                Form::Shell,
+                dialect,
+            );
             continue;
         }
         if !instr.heredocs.is_empty() && start.is_none() {
@@ -259,7 +304,11 @@ fn dockerfile(cx: &Cx, out: &mut Vec<Snippet>) {
                     {
                         continue; // `#!/usr/bin/env python3`
                     }
-                    push(shell::parse_at(body, h.body.start), Form::Heredoc);
+                    push(
+                        shell::parse_at(body, h.body.start),
+                        Form::Heredoc,
+                        Dialect::Posix,
+                    );
                 }
                 continue;
             }
@@ -267,11 +316,19 @@ fn dockerfile(cx: &Cx, out: &mut Vec<Snippet>) {
                 // The command line and its heredoc bodies, as the shell reads them.
                 let from = instr.rest_span().start;
                 let to = instr.span.end.max(from);
-                push(shell::parse_at(&text[from..to], from), Form::Shell);
+                push(
+                    shell::parse_at(&text[from..to], from),
+                    Form::Shell,
+                    Dialect::Posix,
+                );
                 continue;
             }
         }
-        push(logical_script(&instr.args, instr.rest_start), Form::Shell);
+        push(
+            logical_script(&instr.args, instr.rest_start),
+            Form::Shell,
+            Dialect::Posix,
+        );
     }
 }
 
@@ -517,6 +574,7 @@ fn script_file(cx: &Cx, out: &mut Vec<Snippet>) {
         origin: Origin::ScriptFile,
         span: Span::new(0, text.len()),
         group: 0,
+        dialect: Dialect::Posix,
     });
 }
 
@@ -555,6 +613,7 @@ fn procfile(cx: &Cx, out: &mut Vec<Snippet>) {
             },
             span: Span::new(name_start, line_start + line.len()),
             group,
+            dialect: Dialect::Posix,
         });
     }
 }
@@ -685,14 +744,18 @@ fn run_step(
         return;
     };
     let shell = step.get("shell").and_then(|s| s.as_str()).or(default);
-    let posix = match shell {
-        Some(s) => is_posix_shell(s),
-        None if step_on_windows(step) => false,
-        None => os == RunnerOs::Posix,
+    let dialect = match shell {
+        Some(s) => Dialect::of(s),
+        None if step_on_windows(step) => Some(Dialect::PowerShell),
+        None => match os {
+            RunnerOs::Posix => Some(Dialect::Posix),
+            RunnerOs::Windows => Some(Dialect::PowerShell),
+            RunnerOs::Unknown => None,
+        },
     };
-    if !posix {
+    let Some(dialect) = dialect else {
         return;
-    }
+    };
     out.push(Snippet {
         script: scalar_script(text, run),
         origin: Origin::WorkflowRun {
@@ -700,6 +763,7 @@ fn run_step(
         },
         span: run.span,
         group,
+        dialect,
     });
 }
 
@@ -739,6 +803,7 @@ fn compose(cx: &Cx, out: &mut Vec<Snippet>) {
                     },
                     span: value.span(),
                     group,
+                    dialect: Dialect::Posix,
                 });
             }
         }
@@ -971,8 +1036,15 @@ mod tests {
     fn dockerfile_shell_instruction() {
         let src = "FROM x\nSHELL [\"powershell\", \"-Command\"]\nRUN iwr https://x | iex\nFROM y\nRUN echo\n";
         let s = snippets("Dockerfile", src);
-        assert_eq!(s.len(), 1);
-        assert_eq!(s[0].group, 2);
+        assert_eq!(s.len(), 2);
+        assert_eq!(s[0].dialect, Dialect::PowerShell);
+        assert_eq!(s[1].group, 2);
+        assert_eq!(s[1].dialect, Dialect::Posix);
+        let s = snippets(
+            "Dockerfile",
+            "FROM x\nSHELL [\"python\", \"-c\"]\nRUN print(1)\n",
+        );
+        assert!(s.is_empty());
     }
 
     #[test]
@@ -1025,7 +1097,13 @@ jobs:
         run: npm install
 "#;
         let s = snippets(".github/workflows/ci.yml", src);
-        assert_eq!(s.len(), 4);
+        let dialects: Vec<Dialect> = s.iter().map(|s| s.dialect).collect();
+        use Dialect::*;
+        assert_eq!(
+            dialects,
+            [Posix, Posix, PowerShell, Posix, PowerShell, Posix]
+        );
+        let s: Vec<Snippet> = s.into_iter().filter(|s| s.dialect == Posix).collect();
         let names: Vec<_> = s[0]
             .script
             .commands

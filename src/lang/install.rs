@@ -381,7 +381,7 @@ pub fn install(cmd: &Command) -> Option<Install<'_>> {
         "apt-get" | "apt" => (Manager::Apt, &APT, &["install"], rest),
         "apk" => (Manager::Apk, &APK, &["add"], rest),
         "yum" | "dnf" | "microdnf" | "tdnf" => (Manager::Yum, &YUM, &["install"], rest),
-        "gem" => (Manager::Gem, &GEM, &["install"], rest),
+        "gem" => (Manager::Gem, &GEM, &["install", "i"], rest),
         "go" => (Manager::Go, &GO, &["install", "get"], rest),
         "cargo" => (Manager::Cargo, &CARGO, &["install"], rest),
         _ => return None,

@@ -3,9 +3,11 @@
 //! or `lg.FileHandler`.
 
 pub mod commands;
+pub mod deploy;
 pub mod entrypoint;
 pub mod install;
 pub mod js;
 pub mod python;
 pub mod rust;
 pub mod scorecard;
+pub mod web;

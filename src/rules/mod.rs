@@ -6,13 +6,31 @@ use crate::classify::FileKind;
 use crate::context::{Cx, Report};
 use std::sync::OnceLock;
 
+mod admin_task_in_web_process;
 mod build_in_run_stage;
+mod config_in_image;
 mod cron_in_container;
 mod daemonized_process;
+mod debug_mode;
+mod divergent_backing_services;
+mod environment_branching;
+mod hardcoded_port;
+mod hardcoded_secret;
+mod hardcoded_service_url;
+mod in_memory_session;
+mod local_disk_state;
 mod log_to_file;
+mod missing_lockfile;
+mod no_graceful_shutdown;
+pub mod secrets;
 mod shell_form_command;
+mod sticky_sessions;
+mod unpinned_action;
 mod unpinned_image;
+mod unpinned_manifest_dependency;
 mod unpinned_package_install;
+mod unpinned_precommit_hook;
+mod unpinned_requirement;
 mod unverified_download;
 
 /// A rule: what it is called, which files it reads, which words must appear in a file
@@ -46,8 +64,25 @@ const ENGINE_RULES: [(&str, &str); 3] = [
 pub static RULES: &[&Rule] = &[
     &log_to_file::RULE,
     &unpinned_image::RULE,
+    &unpinned_action::RULE,
+    &unpinned_precommit_hook::RULE,
     &unpinned_package_install::RULE,
     &unverified_download::RULE,
+    &unpinned_requirement::RULE,
+    &unpinned_manifest_dependency::RULE,
+    &missing_lockfile::RULE,
+    &hardcoded_port::RULE,
+    &no_graceful_shutdown::RULE,
+    &debug_mode::RULE,
+    &in_memory_session::RULE,
+    &local_disk_state::RULE,
+    &admin_task_in_web_process::RULE,
+    &divergent_backing_services::RULE,
+    &sticky_sessions::RULE,
+    &hardcoded_secret::RULE,
+    &hardcoded_service_url::RULE,
+    &environment_branching::RULE,
+    &config_in_image::RULE,
     &shell_form_command::RULE,
     &build_in_run_stage::RULE,
     &daemonized_process::RULE,

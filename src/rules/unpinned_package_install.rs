@@ -6,7 +6,7 @@ use super::Rule;
 use crate::classify::FileKind;
 use crate::config::Policy;
 use crate::context::{Cx, Report};
-use crate::lang::commands::{Origin, Snippet};
+use crate::lang::commands::{Dialect, Origin, Snippet};
 use crate::lang::install::{self, Install, Manager};
 use crate::lang::scorecard;
 use crate::parse::shell::{Command, Word};
@@ -50,6 +50,7 @@ fn check(cx: &Cx, out: &mut Report) {
 fn scorecard_snippet(cx: &Cx, snippet: &Snippet, out: &mut Report) {
     // Scorecard's parser gives up on a script with a syntax error.
     if !snippet.script.errors.is_empty()
+        || snippet.dialect != Dialect::Posix
         || !matches!(
             snippet.origin,
             Origin::DockerRun { .. } | Origin::ScriptFile | Origin::WorkflowRun { .. }

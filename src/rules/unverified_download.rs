@@ -8,7 +8,7 @@ use crate::classify::FileKind;
 use crate::config::Policy;
 use crate::context::{Cx, Report};
 use crate::finding::Span;
-use crate::lang::commands::{Origin, Snippet, basename};
+use crate::lang::commands::{Dialect, Origin, Snippet, basename};
 use crate::lang::scorecard::{self, Download};
 use crate::parse::shell::{Command, Script, SubstKind, Word};
 
@@ -35,6 +35,11 @@ fn check(cx: &Cx, out: &mut Report) {
         docker_add(cx, out);
     }
     let snippets = cx.scripts();
+    // Pipes and substitutions mean something else in PowerShell and cmd.
+    let snippets: Vec<&Snippet> = snippets
+        .iter()
+        .filter(|s| s.dialect == Dialect::Posix)
+        .collect();
     let mut groups: Vec<usize> = snippets.iter().map(|s| s.group).collect();
     groups.sort_unstable();
     groups.dedup();
@@ -53,8 +58,10 @@ fn scorecard_check(cx: &Cx, out: &mut Report) {
         .scripts()
         .iter()
         .filter(|s| {
-            // Scorecard's parser gives up on a script with a syntax error.
+            // Scorecard's parser gives up on a script with a syntax error, and skips
+            // shells it does not parse.
             s.script.errors.is_empty()
+                && s.dialect == Dialect::Posix
                 && matches!(
                     s.origin,
                     Origin::DockerRun { .. } | Origin::ScriptFile | Origin::WorkflowRun { .. }
@@ -574,32 +581,23 @@ mod tests {
     }
 
     #[test]
-    fn many_downloads_stay_linear() {
-        let script = |n: usize| {
-            let mut s = String::from("#!/bin/sh\n");
-            for i in 0..n {
-                s.push_str(&format!(
-                    "curl -o /tmp/f{i} https://x.example/f{i}\nbash <(curl -s https://x.example/p{i})\nsh /tmp/f{i}\n"
-                ));
-            }
-            s
-        };
+    fn many_downloads_in_one_script() {
+        // Speed is measured by scripts/bench, not asserted here (timed tests are flaky);
+        // downloads live in a hash map and lines come from the file's line index.
+        let mut src = String::from("#!/bin/sh\n");
+        for i in 0..2_000 {
+            src.push_str(&format!(
+                "curl -o /tmp/f{i} https://x.example/f{i}\nbash <(curl -s https://x.example/p{i})\nsh /tmp/f{i}\n"
+            ));
+        }
         let config = crate::config::Config::default();
-        let time = |n: usize| {
-            let src = script(n);
-            let t = std::time::Instant::now();
-            let found = crate::engine::check_source("a.sh", src.as_bytes(), &config)
-                .iter()
-                .filter(|f| f.rule == RULE.id)
-                .count();
-            assert_eq!(found, 2 * n);
-            t.elapsed()
-        };
-        let (small, big) = (time(500), time(5_000));
-        assert!(
-            big < small * 40 + std::time::Duration::from_millis(300),
-            "{small:?} vs {big:?}"
-        );
+        let found: Vec<u32> = crate::engine::check_source("a.sh", src.as_bytes(), &config)
+            .iter()
+            .filter(|f| f.rule == RULE.id)
+            .map(|f| f.start.line)
+            .collect();
+        assert_eq!(found.len(), 4_000);
+        assert_eq!(found[..2], [3, 4]);
     }
 
     #[test]

@@ -1,0 +1,554 @@
+//! `environment-branching`: behaviour selected by the *name* of the deploy environment
+//! (`if APP_ENV == "production"`, `switch (process.env.NODE_ENV)`, `match env::var("ENV")`)
+//! and config files kept per named environment (`config/production.json`,
+//! `settings/prod.py`, `.env.production`, `application-prod.yml`).
+
+use super::Rule;
+use super::secrets::{self, names, python as py};
+use crate::classify::FileKind;
+use crate::context::{Cx, Report};
+use crate::finding::Span;
+use crate::lang::{python::Imports, rust::Uses};
+use crate::parse::treesitter::{self, text};
+use aho_corasick::AhoCorasick;
+use std::sync::OnceLock;
+use syn::visit::Visit;
+use tree_sitter::Node;
+
+pub const RULE: Rule = Rule {
+    id: "environment-branching",
+    meta_source: include_str!("../../rules/environment-branching.toml"),
+    kinds: &[
+        FileKind::Python,
+        FileKind::JavaScript,
+        FileKind::TypeScript,
+        FileKind::Tsx,
+        FileKind::Rust,
+        FileKind::Json,
+        FileKind::Yaml,
+        FileKind::Toml,
+        FileKind::Ini,
+        FileKind::DotEnv,
+    ],
+    // The file-name check needs no particular content; comparisons are prefiltered in
+    // `check` before anything is parsed.
+    triggers: &[],
+    check,
+};
+
+fn check(cx: &Cx, out: &mut Report) {
+    if let Some(env) = per_environment_file(&cx.file.rel_path) {
+        let name = &cx.file.rel_path;
+        out.add(
+            Span::new(0, 0),
+            format!(
+                "`{name}` holds config for one named environment (`{env}`): deploys then differ by which file they load rather than by their own settings, and every new environment needs another file"
+            ),
+        )
+        .fix(match cx.kind() {
+            FileKind::DotEnv => "set these values in that environment itself (the platform's config and secrets), one variable per setting, instead of a file per environment".to_owned(),
+            _ => "keep one config that reads each value from the environment (e.g. `DATABASE_URL`, `LOG_LEVEL`) and set those variables per deploy".to_owned(),
+        });
+    }
+    if !may_compare(cx.text()) {
+        return;
+    }
+    match cx.kind() {
+        FileKind::Python => python_rule(cx, out),
+        FileKind::Rust => rust_rule(cx, out),
+        k if k.is_js_like() => js_rule(cx, out),
+        _ => {}
+    }
+}
+
+/// Cheap prefilter: the file mentions an environment variable and an environment name.
+fn may_compare(text: &str) -> bool {
+    static VARS: OnceLock<AhoCorasick> = OnceLock::new();
+    static NAMES: OnceLock<AhoCorasick> = OnceLock::new();
+    let vars = VARS.get_or_init(|| {
+        AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(["env", "stage", "spring_profiles"])
+            .expect("fixed patterns")
+    });
+    let names = NAMES.get_or_init(|| {
+        AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build([
+                "prod", "stag", "stg", "dev", "qa", "uat", "test", "local", "sandbox",
+            ])
+            .expect("fixed patterns")
+    });
+    vars.is_match(text) && names.is_match(text)
+}
+
+fn message(var: &str, value: &str) -> String {
+    format!(
+        "behaviour is selected by comparing `{var}` with `\"{value}\"`: each deploy should be configured by its individual settings, not by the name of its environment (a new environment, or a staging that must behave like production, then needs a code change)"
+    )
+}
+
+fn fix(kind: FileKind) -> &'static str {
+    match kind {
+        FileKind::Python => {
+            "replace the check with the setting it stands for, read from the environment, e.g. `if os.environ.get(\"SEND_EMAILS\") == \"1\":`"
+        }
+        FileKind::Rust => {
+            "replace the check with the setting it stands for, read from the environment, e.g. `if std::env::var(\"SEND_EMAILS\").as_deref() == Ok(\"1\")`"
+        }
+        _ => {
+            "replace the check with the setting it stands for, read from the environment, e.g. `if (process.env.SEND_EMAILS === \"1\")`"
+        }
+    }
+}
+
+// ---------------------------------------------------------------- per-environment files
+
+/// Directories whose files are config (`config/production.json`, `settings/prod.py`).
+const CONFIG_DIRS: &[&str] = &[
+    "config",
+    "configs",
+    "conf",
+    "settings",
+    "environments",
+    "envs",
+    "env",
+];
+
+/// Name parts that make a file a config file (`application-prod.yml`, `settings_prod.py`).
+const CONFIG_WORDS: &[&str] = &[
+    "config",
+    "configuration",
+    "settings",
+    "application",
+    "appsettings",
+    "environment",
+    "env",
+    "bootstrap",
+    "secrets",
+];
+
+/// Build and test tooling configured per mode is not runtime config.
+const TOOL_WORDS: &[&str] = &[
+    "webpack",
+    "vite",
+    "rollup",
+    "babel",
+    "jest",
+    "karma",
+    "tsconfig",
+    "eslint",
+    "prettier",
+    "tailwind",
+    "postcss",
+    "playwright",
+    "cypress",
+    "vitest",
+    "tox",
+    "pytest",
+    "storybook",
+    "next",
+    "nuxt",
+    "svelte",
+    "astro",
+    "gulpfile",
+    "gruntfile",
+    "metro",
+    "craco",
+];
+
+/// If `rel_path` is a config file for one named environment, that environment's name.
+pub fn per_environment_file(rel_path: &str) -> Option<String> {
+    let mut comps = rel_path.rsplit('/');
+    let name = comps.next()?.to_ascii_lowercase();
+    let parent = comps.next().unwrap_or("").to_ascii_lowercase();
+    let env_part = |parts: &[&str]| -> Option<String> {
+        parts
+            .iter()
+            .find(|p| names::is_environment_name(p) && !matches!(**p, "local" | "sandbox"))
+            .map(|p| (*p).to_owned())
+    };
+    // `.env.production`, `.env.staging.local`
+    if let Some(rest) = name.strip_prefix(".env.") {
+        if secrets::is_env_template(&name) {
+            return None;
+        }
+        let parts: Vec<&str> = rest.split('.').collect();
+        return env_part(&parts);
+    }
+    // Tests of config are not config (`test_config.py`, `config.test.ts`).
+    if name.starts_with("test_")
+        || name.contains(".test.")
+        || name.contains(".spec.")
+        || name.contains("_test.")
+    {
+        return None;
+    }
+    let stem = name.rsplit_once('.').map_or(name.as_str(), |(s, _)| s);
+    let parts: Vec<&str> = stem
+        .split(['.', '-', '_'])
+        .filter(|p| !p.is_empty())
+        .collect();
+    if parts.iter().any(|p| TOOL_WORDS.contains(p)) {
+        return None;
+    }
+    let in_config_dir = CONFIG_DIRS.contains(&parent.as_str());
+    let config_named = parts.iter().any(|p| CONFIG_WORDS.contains(p));
+    if in_config_dir || config_named {
+        return env_part(&parts);
+    }
+    None
+}
+
+// ---------------------------------------------------------------- Python
+
+fn python_rule(cx: &Cx, out: &mut Report) {
+    let Some(tree) = cx.tree() else { return };
+    let src = cx.text();
+    let imports = Imports::collect(tree, src);
+    py::walk(tree.root_node(), |n| match n.kind() {
+        "comparison_operator" => python_comparison(n, src, &imports, out),
+        "match_statement" => {
+            let Some(subject) = n.child_by_field_name("subject") else {
+                return;
+            };
+            let Some(var) = py::environment_variable(subject, src, &imports) else {
+                return;
+            };
+            let Some(body) = n.child_by_field_name("body") else {
+                return;
+            };
+            let mut c = body.walk();
+            for case in body.named_children(&mut c) {
+                let mut cc = case.walk();
+                let Some(pattern) = case
+                    .named_children(&mut cc)
+                    .find(|p| p.kind() == "case_pattern")
+                else {
+                    continue;
+                };
+                for lit in string_leaves(pattern) {
+                    report_literal(out, &var, lit, src, FileKind::Python);
+                }
+            }
+        }
+        _ => {}
+    });
+}
+
+fn python_comparison(n: Node<'_>, src: &str, imports: &Imports, out: &mut Report) {
+    let mut c = n.walk();
+    let mut prev: Option<Node<'_>> = None;
+    let mut op = String::new();
+    for child in n.children(&mut c) {
+        if !child.is_named() {
+            if !op.is_empty() {
+                op.push(' ');
+            }
+            op.push_str(text(child, src));
+            continue;
+        }
+        if child.kind() == "comment" {
+            continue;
+        }
+        if let Some(left) = prev {
+            if matches!(op.as_str(), "==" | "!=" | "in" | "not in") {
+                judge_pair(left, child, &op, src, imports, out);
+            }
+        }
+        prev = Some(child);
+        op.clear();
+    }
+}
+
+fn judge_pair(
+    left: Node<'_>,
+    right: Node<'_>,
+    op: &str,
+    src: &str,
+    imports: &Imports,
+    out: &mut Report,
+) {
+    let (var, other) = match (
+        py::environment_variable(left, src, imports),
+        py::environment_variable(right, src, imports),
+    ) {
+        (Some(v), _) => (v, right),
+        (None, Some(v)) if op.ends_with("==") || op.ends_with("!=") => (v, left),
+        _ => return,
+    };
+    let literals: Vec<Node<'_>> = match other.kind() {
+        "string" => vec![other],
+        "tuple" | "list" | "set" if op.ends_with("in") => {
+            let mut c = other.walk();
+            other
+                .named_children(&mut c)
+                .filter(|e| e.kind() == "string")
+                .collect()
+        }
+        _ => return,
+    };
+    let names: Vec<String> = literals
+        .iter()
+        .filter_map(|l| treesitter::string_value(*l, src))
+        .filter(|v| names::is_environment_name(v))
+        .collect();
+    if let Some(first) = names.first() {
+        let parent = left.parent().unwrap_or(left);
+        out.add(treesitter::span(parent), message(&var, first))
+            .fix(fix(FileKind::Python));
+    }
+}
+
+/// String literals inside a pattern (`"dev" | "qa"`), bounded.
+fn string_leaves(node: Node<'_>) -> Vec<Node<'_>> {
+    let mut out = Vec::new();
+    py::walk(node, |n| {
+        if matches!(n.kind(), "string" | "template_string") && out.len() < 64 {
+            out.push(n);
+        }
+    });
+    out
+}
+
+fn report_literal(out: &mut Report, var: &str, lit: Node<'_>, src: &str, kind: FileKind) {
+    if let Some(v) = treesitter::string_value(lit, src) {
+        if names::is_environment_name(&v) {
+            out.add(treesitter::span(lit), message(var, &v))
+                .fix(fix(kind));
+        }
+    }
+}
+
+// ---------------------------------------------------------------- JavaScript / TypeScript
+
+fn js_rule(cx: &Cx, out: &mut Report) {
+    let Some(tree) = cx.tree() else { return };
+    let src = cx.text();
+    py::walk(tree.root_node(), |n| match n.kind() {
+        "binary_expression" => {
+            let op = n
+                .child_by_field_name("operator")
+                .map(|o| text(o, src))
+                .unwrap_or("");
+            if !matches!(op, "==" | "===" | "!=" | "!==") {
+                return;
+            }
+            let (Some(l), Some(r)) = (
+                n.child_by_field_name("left"),
+                n.child_by_field_name("right"),
+            ) else {
+                return;
+            };
+            let (var, other) = match (
+                secrets::js::environment_variable(l, src),
+                secrets::js::environment_variable(r, src),
+            ) {
+                (Some(v), _) => (v, r),
+                (None, Some(v)) => (v, l),
+                _ => return,
+            };
+            if let Some(v) = treesitter::string_value(other, src) {
+                if names::is_environment_name(&v) {
+                    out.add(treesitter::span(n), message(&var, &v))
+                        .fix(fix(FileKind::JavaScript));
+                }
+            }
+        }
+        "switch_statement" => {
+            let Some(value) = n.child_by_field_name("value") else {
+                return;
+            };
+            let Some(var) = secrets::js::environment_variable(value, src) else {
+                return;
+            };
+            let Some(body) = n.child_by_field_name("body") else {
+                return;
+            };
+            let mut c = body.walk();
+            for case in body.named_children(&mut c) {
+                if let Some(v) = case.child_by_field_name("value") {
+                    report_literal(out, &var, v, src, FileKind::JavaScript);
+                }
+            }
+        }
+        // `["production", "staging"].includes(process.env.NODE_ENV)`
+        "call_expression" => {
+            let Some(f) = n.child_by_field_name("function") else {
+                return;
+            };
+            if f.kind() != "member_expression"
+                || f.child_by_field_name("property").map(|p| text(p, src)) != Some("includes")
+            {
+                return;
+            }
+            let Some(array) = f
+                .child_by_field_name("object")
+                .filter(|o| o.kind() == "array")
+            else {
+                return;
+            };
+            let Some(arg) = n
+                .child_by_field_name("arguments")
+                .and_then(|a| a.named_child(0))
+            else {
+                return;
+            };
+            let Some(var) = secrets::js::environment_variable(arg, src) else {
+                return;
+            };
+            let first = string_leaves(array)
+                .into_iter()
+                .filter_map(|l| treesitter::string_value(l, src))
+                .find(|v| names::is_environment_name(v));
+            if let Some(v) = first {
+                out.add(treesitter::span(n), message(&var, &v))
+                    .fix(fix(FileKind::JavaScript));
+            }
+        }
+        _ => {}
+    });
+}
+
+// ---------------------------------------------------------------- Rust
+
+fn rust_rule(cx: &Cx, out: &mut Report) {
+    let Some(ast) = cx.rust() else { return };
+    let uses = Uses::collect(ast);
+    let mut v = RustCompare {
+        cx,
+        uses: &uses,
+        out,
+    };
+    v.visit_file(ast);
+}
+
+struct RustCompare<'a, 'r> {
+    cx: &'a Cx<'a>,
+    uses: &'a Uses,
+    out: &'r mut Report,
+}
+
+impl RustCompare<'_, '_> {
+    fn report_pattern(&mut self, var: &str, pat: &syn::Pat) {
+        for lit in secrets::rust::pattern_literals(pat) {
+            let v = lit.value();
+            if names::is_environment_name(&v) {
+                let span = self.cx.syn_span(lit.span());
+                self.out
+                    .add(span, message(var, &v))
+                    .fix(fix(FileKind::Rust));
+            }
+        }
+    }
+}
+
+impl<'ast> Visit<'ast> for RustCompare<'_, '_> {
+    fn visit_expr_binary(&mut self, b: &'ast syn::ExprBinary) {
+        if matches!(b.op, syn::BinOp::Eq(_) | syn::BinOp::Ne(_)) {
+            let l = secrets::rust::environment_variable(&b.left, self.uses);
+            let r = secrets::rust::environment_variable(&b.right, self.uses);
+            let pair = match (l, r) {
+                (Some(v), _) => Some((v, &*b.right)),
+                (None, Some(v)) => Some((v, &*b.left)),
+                _ => None,
+            };
+            if let Some((var, other)) = pair {
+                if let Some(lit) = secrets::rust::compared_literal(other) {
+                    let v = lit.value();
+                    if names::is_environment_name(&v) {
+                        let span = secrets::rust::span_of(self.cx.file, b);
+                        self.out
+                            .add(span, message(&var, &v))
+                            .fix(fix(FileKind::Rust));
+                    }
+                }
+            }
+        }
+        syn::visit::visit_expr_binary(self, b);
+    }
+
+    fn visit_expr_match(&mut self, m: &'ast syn::ExprMatch) {
+        if let Some(var) = secrets::rust::environment_variable(&m.expr, self.uses) {
+            for arm in &m.arms {
+                self.report_pattern(&var, &arm.pat);
+            }
+        }
+        syn::visit::visit_expr_match(self, m);
+    }
+
+    fn visit_expr_let(&mut self, l: &'ast syn::ExprLet) {
+        if let Some(var) = secrets::rust::environment_variable(&l.expr, self.uses) {
+            self.report_pattern(&var, &l.pat);
+        }
+        syn::visit::visit_expr_let(self, l);
+    }
+
+    fn visit_macro(&mut self, mac: &'ast syn::Macro) {
+        // `matches!(env.as_str(), "prod" | "production")`
+        if mac
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == "matches")
+        {
+            let parsed = mac.parse_body_with(|input: syn::parse::ParseStream<'_>| {
+                let expr: syn::Expr = input.parse()?;
+                let _: syn::Token![,] = input.parse()?;
+                let pat = syn::Pat::parse_multi_with_leading_vert(input)?;
+                let _: proc_macro2::TokenStream = input.parse()?;
+                Ok((expr, pat))
+            });
+            if let Ok((expr, pat)) = parsed {
+                if let Some(var) = secrets::rust::environment_variable(&expr, self.uses) {
+                    self.report_pattern(&var, &pat);
+                }
+            }
+        }
+        syn::visit::visit_macro(self, mac);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn per_environment_files() {
+        for (path, env) in [
+            ("config/production.json", "production"),
+            ("app/config/staging.yaml", "staging"),
+            ("settings/prod.py", "prod"),
+            ("myproject/settings/dev.py", "dev"),
+            (".env.production", "production"),
+            ("web/.env.staging.local", "staging"),
+            ("src/main/resources/application-prod.yml", "prod"),
+            ("appsettings.Production.json", "production"),
+            ("src/environments/environment.prod.ts", "prod"),
+            ("myproject/settings_production.py", "production"),
+            ("config/test.toml", "test"),
+        ] {
+            assert_eq!(per_environment_file(path).as_deref(), Some(env), "{path}");
+        }
+        for path in [
+            "config/default.json",
+            "config/index.js",
+            "settings.py",
+            "settings/base.py",
+            ".env",
+            ".env.local",
+            ".env.example",
+            ".env.production.example",
+            "docker-compose.prod.yml",
+            "webpack.config.prod.js",
+            "tests/test_config.py",
+            "config.test.ts",
+            "src/environments/environment.ts",
+            "k8s/production/deployment.yaml",
+            "production.py",
+            "app/dev.py",
+        ] {
+            assert_eq!(per_environment_file(path), None, "{path}");
+        }
+    }
+}
