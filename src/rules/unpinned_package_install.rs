@@ -227,10 +227,8 @@ fn pip(i: &Install, cmd: &str, strict: bool, out: &mut Report) {
 }
 
 fn is_local_path(t: &str) -> bool {
-    t == "."
-        || t == ".."
-        || t.starts_with("./")
-        || t.starts_with("../")
+    // `.`, `..`, `./pkg`, `.[dev]`: no requirement name starts with a dot.
+    t.starts_with('.')
         || t.starts_with('/')
         || t.starts_with('~')
         || t.starts_with("file:")
