@@ -164,6 +164,11 @@ fn pip(i: &Install, cmd: &str, strict: bool, out: &mut Report) {
         if is_local_path(t) || is_archive(t) && !t.contains("://") {
             continue;
         }
+        // `name @ https://…` (PEP 508 direct reference) is judged by its URL.
+        let t = direct_url(t);
+        if is_local_path(t) {
+            continue;
+        }
         if let Some(reason) = pip_vcs_unpinned(t) {
             unpinned(
                 out,
@@ -223,6 +228,19 @@ fn pip(i: &Install, cmd: &str, strict: bool, out: &mut Report) {
         .fix(format!(
             "install from a requirements file with hashes: `{cmd} --require-hashes -r requirements.txt` (generate it with `pip-compile --generate-hashes`)"
         ));
+    }
+}
+
+/// The URL of `name @ url` / `name@url`, or `t` itself.
+fn direct_url(t: &str) -> &str {
+    let Some(p) = t.find("://") else { return t };
+    let scheme_start = t[..p]
+        .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')))
+        .map_or(0, |i| i + 1);
+    if t[..scheme_start].trim_end().ends_with('@') {
+        &t[scheme_start..]
+    } else {
+        t
     }
 }
 
@@ -643,6 +661,12 @@ mod tests {
             .is_none()
         );
         assert!(pip_vcs_unpinned("git+ssh://git@github.com/o/r.git").is_some());
+        assert_eq!(direct_url("pkg @ https://x/p.tgz"), "https://x/p.tgz");
+        assert_eq!(direct_url("pkg@file:///src/p"), "file:///src/p");
+        assert_eq!(
+            direct_url("git+ssh://git@github.com/o/r.git"),
+            "git+ssh://git@github.com/o/r.git"
+        );
     }
 
     #[test]
