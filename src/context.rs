@@ -4,6 +4,7 @@
 use crate::classify::FileKind;
 use crate::config::Config;
 use crate::finding::{Severity, Span};
+use crate::lang::commands::{self, Snippet};
 use crate::lang::{js, python};
 use crate::parse::dockerfile::{self, Dockerfile};
 use crate::parse::json;
@@ -39,6 +40,7 @@ pub struct Cx<'a> {
     toml: OnceCell<json::Node>,
     json: OnceCell<Option<json::Node>>,
     yaml: OnceCell<Yaml>,
+    scripts: OnceCell<Vec<Snippet>>,
     parse_errors: RefCell<Vec<(Span, String)>>,
 }
 
@@ -66,6 +68,7 @@ impl<'a> Cx<'a> {
             toml: OnceCell::new(),
             json: OnceCell::new(),
             yaml: OnceCell::new(),
+            scripts: OnceCell::new(),
             parse_errors: RefCell::new(Vec::new()),
         }
     }
@@ -230,6 +233,13 @@ impl<'a> Cx<'a> {
             }
             y
         })
+    }
+
+    /// Every shell script this file runs (Dockerfile `RUN`/`CMD`/`ENTRYPOINT`, shell
+    /// scripts, Procfile lines, workflow `run:`, Compose `command:`/`entrypoint:`), parsed
+    /// once with spans in this file. See [`crate::lang::commands`].
+    pub fn scripts(&self) -> &[Snippet] {
+        self.scripts.get_or_init(|| commands::extract(self))
     }
 
     /// Records that part of the file could not be parsed; reported once as `parse-error`.

@@ -70,6 +70,9 @@ pub struct Command {
     pub words: Vec<Word>,
     /// Leading `VAR=value` prefixes, as whole words (`VAR=value`).
     pub assignments: Vec<Word>,
+    /// File redirections (`> out`, `2>&1`, `< in`, `>> log`), in source order. Heredocs
+    /// and here-strings are not listed.
+    pub redirects: Vec<Redirect>,
     /// The whole simple command, including its redirections (a heredoc only up to its
     /// `<<EOF` marker).
     pub span: Span,
@@ -104,6 +107,24 @@ pub struct Word {
     /// The value is not known statically: it contains an expansion or substitution, or
     /// an unquoted glob (`*`, `?`, `[…]`) or brace expansion.
     pub dynamic: bool,
+}
+
+/// A file redirection of a simple command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Redirect {
+    /// The operator with its file descriptor, as written: `>`, `2>`, `>>`, `&>`, `<`, `>&`.
+    pub op: String,
+    /// The file name (or descriptor, for `>&2`).
+    pub target: Word,
+}
+
+impl Redirect {
+    /// Writes the command's standard output to `target` (a file, not a descriptor):
+    /// `>`, `>>`, `1>`, `>|`, `&>`, `&>>`.
+    pub fn is_stdout_to_file(&self) -> bool {
+        let op = self.op.strip_prefix('1').unwrap_or(&self.op);
+        matches!(op, ">" | ">>" | ">|" | "&>" | "&>>")
+    }
 }
 
 /// Position of a command in a pipeline.
@@ -228,6 +249,9 @@ pub fn parse_at(src: &str, base: usize) -> Script {
         c.span = c.span.offset(base);
         for w in c.words.iter_mut().chain(c.assignments.iter_mut()) {
             w.span = w.span.offset(base);
+        }
+        for r in &mut c.redirects {
+            r.target.span = r.target.span.offset(base);
         }
     }
     for e in &mut script.errors {
@@ -383,6 +407,12 @@ impl Command {
             }
         }
         want.peek().is_none()
+    }
+
+    /// Index into `words` of the script string this command runs: `sh -c STRING`,
+    /// `bash -ec STRING`, `su [user] -c STRING` (after wrappers such as `sudo`).
+    pub fn shell_string_arg(&self) -> Option<usize> {
+        shell_string_index(self)
     }
 
     /// The raw command begins with `exec` (it replaces the shell, so it receives signals).
@@ -1002,6 +1032,7 @@ impl<'s, 't> Builder<'s, 't> {
         self.commands.push(Command {
             words,
             assignments,
+            redirects: Vec::new(),
             span,
             pipeline: ctx.pipe,
             background: ctx.background,
@@ -1063,9 +1094,11 @@ impl<'s, 't> Builder<'s, 't> {
             }
         }
         let mut end = n.end_byte();
+        let mut redirects = Vec::new();
         for &r in &extra {
             match r.kind() {
                 "file_redirect" => {
+                    redirects.extend(self.file_redirect(r));
                     self.redirect_args(r, &mut words);
                     end = end.max(r.end_byte());
                 }
@@ -1082,6 +1115,8 @@ impl<'s, 't> Builder<'s, 't> {
         words.sort_by_key(|(w, _)| w.span.start);
         let (words, nodes): (Vec<Word>, Vec<Node>) = words.into_iter().unzip();
         let idx = self.push_command(words, assignments, Span::new(n.start_byte(), end), ctx);
+        redirects.sort_by_key(|r: &Redirect| r.target.span.start);
+        self.commands[idx].redirects = redirects;
         let owner = Ctx {
             owner: Some(idx),
             ..ctx.plain()
@@ -1104,6 +1139,21 @@ impl<'s, 't> Builder<'s, 't> {
         if let Some(p) = self.src.get(a..b).and_then(split_point) {
             self.patches.push(a + p);
         }
+    }
+
+    /// Operator and target of a `file_redirect` node (`2> err.log`, `>&2`).
+    fn file_redirect(&self, r: Node<'t>) -> Option<Redirect> {
+        let target = named_children(r)
+            .into_iter()
+            .find(|c| c.kind() != "file_descriptor")?;
+        let op: String = self.src[r.start_byte()..target.start_byte()]
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        Some(Redirect {
+            op,
+            target: self.word(target),
+        })
     }
 
     /// The grammar attaches words after a redirect target to the redirect
@@ -1339,6 +1389,9 @@ fn shell_string(
         c.span = map(c.span);
         for w in c.words.iter_mut().chain(c.assignments.iter_mut()) {
             w.span = map(w.span);
+        }
+        for r in &mut c.redirects {
+            r.target.span = map(r.target.span);
         }
         if let Some(w) = &mut c.within {
             if w.kind != SubstKind::ShellString || w.command != job.owner {
@@ -2232,6 +2285,31 @@ mod tests {
         assert_eq!(s.errors.len(), 1);
         assert_eq!(&src[s.errors[0].start..s.errors[0].end], "fi");
         assert_eq!(names(&parse("\"fi\" x")), ["fi"]);
+    }
+
+    #[test]
+    fn redirects_are_listed() {
+        let src = "curl exe 2>&1 > /tmp/exe1 && sh -c 'wget u -q >> \"$LOG\"' <in\n";
+        let s = parse_at(src, 0);
+        let curl = &s.commands[0];
+        let ops: Vec<(&str, &str)> = curl
+            .redirects
+            .iter()
+            .map(|r| (r.op.as_str(), r.target.text.as_str()))
+            .collect();
+        assert_eq!(ops, [("2>&", "1"), (">", "/tmp/exe1")]);
+        assert!(!curl.redirects[0].is_stdout_to_file());
+        assert!(curl.redirects[1].is_stdout_to_file());
+        let t = curl.redirects[1].target.span;
+        assert_eq!(&src[t.start..t.end], "/tmp/exe1");
+        let sh = &s.commands[1];
+        assert_eq!(sh.redirects[0].op, "<");
+        let wget = &s.commands[2];
+        assert_eq!(argv(wget), ["wget", "u", "-q"]);
+        assert_eq!(wget.redirects[0].op, ">>");
+        assert_eq!(wget.redirects[0].target.text, "$LOG");
+        let t = parse_at(src, 10).commands[0].redirects[1].target.span;
+        assert_eq!(t.start, src.find("/tmp").unwrap() + 10);
     }
 
     #[test]

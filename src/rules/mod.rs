@@ -7,7 +7,10 @@ use crate::context::{Cx, Report};
 use std::sync::OnceLock;
 
 mod admin_task_in_web_process;
+mod build_in_run_stage;
 mod config_in_image;
+mod cron_in_container;
+mod daemonized_process;
 mod debug_mode;
 mod divergent_backing_services;
 mod environment_branching;
@@ -20,12 +23,15 @@ mod log_to_file;
 mod missing_lockfile;
 mod no_graceful_shutdown;
 pub mod secrets;
+mod shell_form_command;
 mod sticky_sessions;
 mod unpinned_action;
 mod unpinned_image;
 mod unpinned_manifest_dependency;
+mod unpinned_package_install;
 mod unpinned_precommit_hook;
 mod unpinned_requirement;
+mod unverified_download;
 
 /// A rule: what it is called, which files it reads, which words must appear in a file
 /// for it to have anything to say (a cheap prefilter before any parsing), and its check.
@@ -60,6 +66,8 @@ pub static RULES: &[&Rule] = &[
     &unpinned_image::RULE,
     &unpinned_action::RULE,
     &unpinned_precommit_hook::RULE,
+    &unpinned_package_install::RULE,
+    &unverified_download::RULE,
     &unpinned_requirement::RULE,
     &unpinned_manifest_dependency::RULE,
     &missing_lockfile::RULE,
@@ -75,6 +83,10 @@ pub static RULES: &[&Rule] = &[
     &hardcoded_service_url::RULE,
     &environment_branching::RULE,
     &config_in_image::RULE,
+    &shell_form_command::RULE,
+    &build_in_run_stage::RULE,
+    &daemonized_process::RULE,
+    &cron_in_container::RULE,
 ];
 
 /// Metadata for every rule id, `parse-error` included, in registry order.

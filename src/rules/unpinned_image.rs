@@ -40,6 +40,9 @@ fn check(cx: &Cx, out: &mut Report) {
 }
 
 fn check_dockerfile(cx: &Cx, out: &mut Report) {
+    if cx.config.policy == Policy::Scorecard {
+        return scorecard_from(cx, out);
+    }
     let df = cx.dockerfile();
     // Only ARGs declared before the first FROM are visible to FROM lines.
     let mut global: Vars = Vars::new();
@@ -79,6 +82,81 @@ fn check_dockerfile(cx: &Cx, out: &mut Report) {
             _ => {}
         }
     }
+}
+
+/// OpenSSF Scorecard's `FROM` verdicts (`policy = "scorecard"`), as
+/// `validateDockerfilesPinning` gives them: `${ARG}` replaced by `ARG k=v` values,
+/// pinned when `@sha256:` is followed by 64 hex digits or by `${…}`, or when the image is
+/// an earlier stage that was pinned; `FROM <unpinned stage>` counts again; unknown
+/// variables are judged as written.
+fn scorecard_from(cx: &Cx, out: &mut Report) {
+    let mut args: Vec<(String, String)> = Vec::new();
+    let mut pinned_as: std::collections::HashMap<String, bool> = Default::default();
+    for instr in &cx.dockerfile().instructions {
+        match instr.keyword.as_str() {
+            "ARG" => {
+                for w in &instr.words {
+                    if let Some((k, v)) = w.text.split_once('=') {
+                        args.retain(|(a, _)| a != k);
+                        args.push((k.to_owned(), v.to_owned()));
+                    }
+                }
+            }
+            "FROM" => {
+                let values: Vec<String> = instr
+                    .words
+                    .iter()
+                    .map(|w| {
+                        let mut v = w.text.clone();
+                        for (k, val) in &args {
+                            v = v.replace(&format!("${{{k}}}"), val);
+                        }
+                        v
+                    })
+                    .collect();
+                let Some(name) = values.first() else { continue };
+                let alias = (values.len() == 3 && values[1].eq_ignore_ascii_case("as"))
+                    .then(|| values[2].clone());
+                if name.eq_ignore_ascii_case("scratch") {
+                    if let Some(a) = alias {
+                        pinned_as.insert(a, true);
+                    }
+                    continue;
+                }
+                if values.len() != 1 && alias.is_none() {
+                    continue;
+                }
+                let pinned =
+                    pinned_as.get(name).copied().unwrap_or(false) || scorecard_digest(name);
+                if let Some(a) = alias {
+                    pinned_as.insert(a, pinned);
+                }
+                if !pinned {
+                    out.add(
+                        instr.words[0].span,
+                        format!("image `{name}` is not pinned to a `@sha256:` digest: Scorecard's Pinned-Dependencies check counts it as unpinned"),
+                    )
+                    .fix(format!(
+                        "find the digest with `docker buildx imagetools inspect {name}` and write `{}@sha256:<digest>`",
+                        name.split('@').next().unwrap_or(name)
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Scorecard's `.*@sha256:([a-f\d]{64}|\${.*})`.
+fn scorecard_digest(name: &str) -> bool {
+    name.match_indices("@sha256:").any(|(i, m)| {
+        let rest = &name[i + m.len()..];
+        let hex = rest
+            .bytes()
+            .take_while(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b))
+            .count();
+        hex >= 64 || rest.starts_with("${") && rest[2..].contains('}')
+    })
 }
 
 /// Reports an image reference that is not pinned as the policy asks. `unknown` says the
