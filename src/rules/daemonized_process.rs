@@ -180,6 +180,11 @@ static PY_MODULE_ASSIGN: LazyQuery = LazyQuery::new(
 );
 
 fn python_rule(cx: &Cx, out: &mut Report) {
+    // The shell trigger words (`&`, `-D`, …) say nothing about Python: only these do.
+    let text = cx.text();
+    if !text.contains("daemon") && !text.contains("fork") {
+        return;
+    }
     let Some(tree) = cx.tree() else { return };
     let src = cx.text();
     if is_gunicorn_config(&cx.file.rel_path) {

@@ -21,15 +21,21 @@ pub const RULE: Rule = Rule {
         FileKind::Tsx,
         FileKind::Rust,
     ],
+    // Every form the rule reports has a server call naming one of these. `port` alone
+    // would match every `import`, so only its assignment/key forms are listed.
     triggers: &[
         "listen",
-        "port",
-        "run",
         "serve",
         "bind",
-        "Server",
-        "SocketAddr",
-        "parse",
+        "server",
+        "socketaddr",
+        "run_app",
+        ".run(",
+        "port=",
+        "port =",
+        "port:",
+        "\"port\"",
+        "'port'",
     ],
     check,
 };
