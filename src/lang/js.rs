@@ -2,7 +2,7 @@
 //! with their callee resolved to `module.path.name`.
 
 use crate::parse::treesitter::{self, Lang, LazyQuery};
-use std::collections::HashMap;
+use super::DottedNames;
 use tree_sitter::{Node, Tree};
 
 static IMPORTS: LazyQuery = LazyQuery::new(
@@ -40,12 +40,12 @@ static CALLS: LazyQuery = LazyQuery::new(
 
 #[derive(Debug, Default)]
 pub struct Imports {
-    names: HashMap<String, String>,
+    names: DottedNames,
 }
 
 impl Imports {
     pub fn collect(lang: Lang, tree: &Tree, src: &str) -> Imports {
-        let mut names = HashMap::new();
+        let mut names = DottedNames::default();
         IMPORTS.for_each(lang, tree, src, |q, m| {
             let get = |n: &str| treesitter::capture(q, m, n).map(|n| treesitter::text(n, src));
             let Some(source) = get("source") else { return };
@@ -54,32 +54,21 @@ impl Imports {
                     Some(member) => format!("{source}.{member}"),
                     None => source.to_owned(),
                 };
-                names.insert(local.to_owned(), target);
+                names.insert(local, target);
             } else if let Some(name) = get("name") {
                 let local = get("alias").unwrap_or(name);
-                names.insert(local.to_owned(), format!("{source}.{name}"));
+                names.insert(local, format!("{source}.{name}"));
             }
         });
         Imports { names }
     }
 
-    /// `transports.File` → `winston.transports.File` after `import { transports } from "winston"`.
     pub fn resolve(&self, dotted: &str) -> String {
-        let (first, rest) = match dotted.split_once('.') {
-            Some((f, r)) => (f, Some(r)),
-            None => (dotted, None),
-        };
-        match (self.names.get(first), rest) {
-            (Some(q), Some(r)) => format!("{q}.{r}"),
-            (Some(q), None) => q.clone(),
-            (None, _) => dotted.to_owned(),
-        }
+        self.names.resolve(dotted)
     }
 
     pub fn uses_module(&self, module: &str) -> bool {
-        self.names
-            .values()
-            .any(|q| q == module || q.starts_with(&format!("{module}.")))
+        self.names.uses_module(module)
     }
 }
 

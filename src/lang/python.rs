@@ -1,7 +1,7 @@
 //! Python: imports and calls with qualified callee names.
 
 use crate::parse::treesitter::{self, Lang, LazyQuery};
-use std::collections::HashMap;
+use super::DottedNames;
 use tree_sitter::{Node, Tree};
 
 static IMPORTS: LazyQuery = LazyQuery::new(
@@ -20,26 +20,26 @@ static CALLS: LazyQuery = LazyQuery::new(
 /// Local name → fully qualified dotted name.
 #[derive(Debug, Default)]
 pub struct Imports {
-    names: HashMap<String, String>,
+    names: DottedNames,
 }
 
 impl Imports {
     pub fn collect(tree: &Tree, src: &str) -> Imports {
-        let mut names = HashMap::new();
+        let mut names = DottedNames::default();
         IMPORTS.for_each(Lang::Python, tree, src, |q, m| {
             let get = |n: &str| treesitter::capture(q, m, n).map(|n| treesitter::text(n, src));
             match (get("module"), get("from"), get("name"), get("alias")) {
                 (Some(module), _, _, Some(alias)) => {
-                    names.insert(alias.to_owned(), module.to_owned());
+                    names.insert(alias, module.to_owned());
                 }
                 (Some(module), _, _, None) => {
                     // `import logging.handlers` binds `logging`.
                     let first = module.split('.').next().unwrap_or(module);
-                    names.insert(first.to_owned(), first.to_owned());
+                    names.insert(first, first.to_owned());
                 }
                 (None, Some(from), Some(name), alias) => {
                     let local = alias.unwrap_or(name);
-                    names.insert(local.to_owned(), format!("{from}.{name}"));
+                    names.insert(local, format!("{from}.{name}"));
                 }
                 _ => {}
             }
@@ -47,25 +47,12 @@ impl Imports {
         Imports { names }
     }
 
-    /// `handlers.RotatingFileHandler` → `logging.handlers.RotatingFileHandler` when
-    /// `from logging import handlers`; names not imported are returned unchanged.
     pub fn resolve(&self, dotted: &str) -> String {
-        let (first, rest) = match dotted.split_once('.') {
-            Some((f, r)) => (f, Some(r)),
-            None => (dotted, None),
-        };
-        match (self.names.get(first), rest) {
-            (Some(q), Some(r)) => format!("{q}.{r}"),
-            (Some(q), None) => q.clone(),
-            (None, _) => dotted.to_owned(),
-        }
+        self.names.resolve(dotted)
     }
 
-    /// Whether any import comes from `module` (or a submodule of it).
     pub fn uses_module(&self, module: &str) -> bool {
-        self.names
-            .values()
-            .any(|q| q == module || q.starts_with(&format!("{module}.")))
+        self.names.uses_module(module)
     }
 }
 
