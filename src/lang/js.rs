@@ -1,8 +1,8 @@
 //! JavaScript/TypeScript: ES imports and CommonJS requires, and calls / `new` expressions
 //! with their callee resolved to `module.path.name`.
 
-use crate::parse::treesitter::{self, Lang, LazyQuery};
 use super::DottedNames;
+use crate::parse::treesitter::{self, Lang, LazyQuery};
 use tree_sitter::{Node, Tree};
 
 static IMPORTS: LazyQuery = LazyQuery::new(

@@ -1,7 +1,7 @@
 //! Python: imports and calls with qualified callee names.
 
-use crate::parse::treesitter::{self, Lang, LazyQuery};
 use super::DottedNames;
+use crate::parse::treesitter::{self, Lang, LazyQuery};
 use tree_sitter::{Node, Tree};
 
 static IMPORTS: LazyQuery = LazyQuery::new(

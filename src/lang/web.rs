@@ -8,6 +8,25 @@ use crate::parse::treesitter;
 use std::collections::HashMap;
 use tree_sitter::Node;
 
+/// Methods for a `syn::visit::Visit` impl that skip `#[test]` functions and
+/// `#[cfg(test)]` modules (the rules that use it judge production code only).
+#[macro_export]
+macro_rules! skip_rust_test_items {
+    () => {
+        fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
+            if !$crate::lang::web::rust_is_test(&m.attrs) {
+                syn::visit::visit_item_mod(self, m);
+            }
+        }
+
+        fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
+            if !$crate::lang::web::rust_is_test(&f.attrs) {
+                syn::visit::visit_item_fn(self, f);
+            }
+        }
+    };
+}
+
 /// Every node under `root` (anonymous ones included) in pre-order, without recursion.
 pub fn preorder(root: Node<'_>) -> Vec<Node<'_>> {
     let mut out = Vec::new();

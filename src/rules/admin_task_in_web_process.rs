@@ -395,17 +395,7 @@ struct RustVisitor<'a, 'cx, 'r> {
 const RUST_FIX: &str = "run migrations as a one-off process (`sqlx migrate run`, a `migrate` binary or subcommand run in the release phase or a Kubernetes Job), not in the server's `main`";
 
 impl<'ast> Visit<'ast> for RustVisitor<'_, '_, '_> {
-    fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
-        if !web::rust_is_test(&m.attrs) {
-            syn::visit::visit_item_mod(self, m);
-        }
-    }
-
-    fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
-        if !web::rust_is_test(&f.attrs) {
-            syn::visit::visit_item_fn(self, f);
-        }
-    }
+    crate::skip_rust_test_items!();
 
     fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
         let what = match m.method.to_string().as_str() {

@@ -226,17 +226,7 @@ impl RustVisitor<'_, '_> {
 }
 
 impl<'ast> Visit<'ast> for RustVisitor<'_, '_> {
-    fn visit_item_mod(&mut self, m: &'ast syn::ItemMod) {
-        if !web::rust_is_test(&m.attrs) {
-            syn::visit::visit_item_mod(self, m);
-        }
-    }
-
-    fn visit_item_fn(&mut self, f: &'ast syn::ItemFn) {
-        if !web::rust_is_test(&f.attrs) {
-            syn::visit::visit_item_fn(self, f);
-        }
-    }
+    crate::skip_rust_test_items!();
 
     fn visit_expr_call(&mut self, call: &'ast syn::ExprCall) {
         if let syn::Expr::Path(p) = &*call.func {
