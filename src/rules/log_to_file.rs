@@ -3,6 +3,7 @@
 use super::Rule;
 use crate::classify::FileKind;
 use crate::context::{Cx, Report};
+use crate::finding::Span;
 use crate::lang::{js, rust::Uses};
 use crate::parse::treesitter::{self, Lang, LazyQuery};
 use syn::visit::Visit;
@@ -17,8 +18,13 @@ pub const RULE: Rule = Rule {
         FileKind::TypeScript,
         FileKind::Tsx,
         FileKind::Rust,
+        FileKind::Yaml,
+        FileKind::Json,
+        FileKind::Ini,
     ],
     triggers: &[
+        "rolling_file",
+        "appenders",
         "FileHandler",
         "basicConfig",
         "loguru",
@@ -47,6 +53,9 @@ fn check(cx: &Cx, out: &mut Report) {
     match cx.kind() {
         FileKind::Python => python_rule(cx, out),
         FileKind::Rust => rust_rule(cx, out),
+        FileKind::Yaml => yaml_rule(cx, out),
+        FileKind::Json => json_rule(cx, out),
+        FileKind::Ini => ini_rule(cx, out),
         k if k.is_js_like() => js_rule(cx, out),
         _ => {}
     }
@@ -166,6 +175,116 @@ fn is_python_path(node: Node<'_>, src: &str) -> bool {
             .child_by_field_name("left")
             .is_some_and(|l| is_python_path(l, src)),
         _ => false,
+    }
+}
+
+// ---------------------------------------------------------------- logging config data
+
+/// A handler class named in `dictConfig`/`fileConfig` data that writes to a file. INI
+/// files (`fileConfig`) may write the class relative to `logging` (`handlers.X`, `X`).
+fn file_handler_class(class: &str) -> Option<&'static str> {
+    let class = class.trim();
+    PY_FILE_HANDLERS.iter().copied().find(|full| {
+        *full == class
+            || full.strip_prefix("logging.") == Some(class)
+            || full.rsplit('.').next() == Some(class)
+    })
+}
+
+const CONFIG_FIX: &str = "use `logging.StreamHandler` with `stream: ext://sys.stdout` (in INI: \
+`class=StreamHandler`, `args=(sys.stdout,)`): log to stdout/stderr and let the platform route the stream";
+
+/// Python `dictConfig` data in YAML (`version: 1` + `handlers`) and log4rs YAML
+/// (`appenders` whose `kind` is `file` or `rolling_file`).
+fn yaml_rule(cx: &Cx, out: &mut Report) {
+    for doc in &cx.yaml().docs {
+        if let Some(handlers) = doc.get("handlers").filter(|_| doc.get("version").is_some()) {
+            for (_, entry) in handlers.entries() {
+                let Some(class) = entry.value.get("class").and_then(|c| c.as_scalar()) else {
+                    continue;
+                };
+                if let Some(full) = file_handler_class(&class.value) {
+                    out.add(
+                        class.value_span,
+                        format!(
+                            "logging config uses handler class `{full}`, which writes to a file"
+                        ),
+                    )
+                    .fix(CONFIG_FIX);
+                }
+            }
+        }
+        if let Some(appenders) = doc.get("appenders") {
+            for (name, entry) in appenders.entries() {
+                let Some(kind) = entry.value.get("kind").and_then(|k| k.as_scalar()) else {
+                    continue;
+                };
+                if matches!(kind.value.as_str(), "file" | "rolling_file") {
+                    out.add(
+                        kind.value_span,
+                        format!("log4rs appender `{name}` is of kind `{}`, which writes the log stream to a file", kind.value),
+                    )
+                    .fix(format!("use `kind: console` (it writes to stdout): {STDOUT_FIX}"));
+                }
+            }
+        }
+    }
+}
+
+/// Python `dictConfig` data in JSON.
+fn json_rule(cx: &Cx, out: &mut Report) {
+    let Some(root) = cx.json() else { return };
+    if root.get("version").is_none() {
+        return;
+    }
+    let Some(handlers) = root.get("handlers") else {
+        return;
+    };
+    for member in handlers.entries() {
+        let Some(class) = member.value.get("class") else {
+            continue;
+        };
+        if let Some(full) = class.as_str().and_then(file_handler_class) {
+            out.add(
+                class.inner_span(),
+                format!("logging config uses handler class `{full}`, which writes to a file"),
+            )
+            .fix(CONFIG_FIX);
+        }
+    }
+}
+
+/// Python `fileConfig` INI: `class=` in `[handler_*]` sections.
+fn ini_rule(cx: &Cx, out: &mut Report) {
+    let text = cx.text();
+    let mut in_handler = false;
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let start = offset;
+        offset += line.len();
+        let t = line.trim();
+        if t.starts_with('[') {
+            in_handler = t.to_ascii_lowercase().starts_with("[handler_");
+            continue;
+        }
+        if !in_handler {
+            continue;
+        }
+        let Some((key, value)) = t.split_once('=').or_else(|| t.split_once(':')) else {
+            continue;
+        };
+        if !key.trim().eq_ignore_ascii_case("class") {
+            continue;
+        }
+        if let Some(full) = file_handler_class(value) {
+            let value = value.trim();
+            let at = start + line.find(value).unwrap_or(0);
+            out.add(
+                Span::new(at, at + value.len()),
+                format!("logging config uses handler class `{full}`, which writes to a file"),
+            )
+            .fix(CONFIG_FIX);
+        }
     }
 }
 
