@@ -62,6 +62,7 @@ struct RawConfig {
     #[serde(default)]
     overrides: Vec<RawOverride>,
     max_file_size: Option<u64>,
+    max_findings_per_file: Option<usize>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -83,11 +84,16 @@ pub struct Config {
     overrides: Vec<(GlobSet, BTreeMap<String, Level>)>,
     /// Files larger than this are skipped with a note.
     pub max_file_size: u64,
+    /// Findings kept per file; past it one note says how many were left out.
+    pub max_findings_per_file: usize,
     /// Where the configuration came from, for messages.
     pub source: Option<PathBuf>,
 }
 
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
+/// A generated or minified file can hold thousands of findings of one kind; past this
+/// many, the rest are summarised in one note so reports stay readable and bounded.
+pub const DEFAULT_MAX_FINDINGS_PER_FILE: usize = 1000;
 
 impl Default for Config {
     fn default() -> Self {
@@ -99,6 +105,7 @@ impl Default for Config {
             rules: BTreeMap::new(),
             overrides: Vec::new(),
             max_file_size: DEFAULT_MAX_FILE_SIZE,
+            max_findings_per_file: DEFAULT_MAX_FINDINGS_PER_FILE,
             source: None,
         }
     }
@@ -175,6 +182,9 @@ impl Config {
             rules: raw.rules,
             overrides,
             max_file_size: raw.max_file_size.unwrap_or(DEFAULT_MAX_FILE_SIZE),
+            max_findings_per_file: raw
+                .max_findings_per_file
+                .unwrap_or(DEFAULT_MAX_FINDINGS_PER_FILE),
             source,
         })
     }

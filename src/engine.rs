@@ -237,6 +237,22 @@ fn check_file(
     }
     findings.extend(suppressions.problems(file, config, report_unused));
     assign_fingerprints(file, &mut findings);
+    let limit = config.max_findings_per_file;
+    if findings.len() > limit {
+        let left_out = findings.len() - limit;
+        findings.truncate(limit);
+        let mut r = Report::new(PARSE_ERROR);
+        r.add(
+            Span::new(0, 0),
+            format!("{left_out} more findings in this file are not reported (over the `max-findings-per-file` limit of {limit})"),
+        );
+        findings.extend(
+            r.findings
+                .into_iter()
+                .filter_map(|raw| finalize(file, config, raw)),
+        );
+        assign_fingerprints(file, &mut findings);
+    }
     let mut cond: Vec<Finding> = outcome.conditional.iter().map(|(_, f)| f.clone()).collect();
     assign_fingerprints(file, &mut cond);
     for ((_, f), c) in outcome.conditional.iter_mut().zip(cond) {

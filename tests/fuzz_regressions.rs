@@ -16,6 +16,12 @@ fn replay(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     let _ = dozen::parse::dockerfile::parse(&text);
     let _ = Config::from_toml(&text, None);
+    let _ = dozen::parse::shell::parse(&text);
+    let _ = dozen::parse::yaml::parse(&text);
+    let _ = dozen::parse::requirements::parse(&text);
+    let _ = dozen::parse::json::parse(&text);
+    let _ = dozen::parse::toml_doc::parse(&text);
+    let _ = dozen::parse::dotenv::parse(&text);
 }
 
 #[test]

@@ -295,3 +295,83 @@ fn closed_stdout_pipe_exits_quietly() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn findings_per_file_are_bounded_with_a_note() {
+    let dir = tree_with_canary();
+    let mut text = String::from("import logging\n");
+    for i in 0..1500 {
+        text.push_str(&format!("h{i} = logging.FileHandler('a{i}.log')\n"));
+    }
+    fs::write(dir.path().join("many.py"), text).unwrap();
+    let v = scan(dir.path());
+    assert_canary(&v);
+    let found = notes_for(&v, "many.py");
+    assert_eq!(found.len(), 1001);
+    assert!(found.iter().any(|f| f["rule"] == "parse-error"
+        && f["message"].as_str().unwrap().contains("500 more findings")));
+}
+
+/// Property: every finding lies inside its file, and the output does not depend on the
+/// order in which the file system lists directory entries.
+#[test]
+fn locations_lie_inside_files_and_listing_order_does_not_matter() {
+    let fixtures = common::root().join("fixtures");
+    let v = scan(&fixtures);
+    for f in v["findings"].as_array().unwrap() {
+        let path = fixtures.join(f["path"].as_str().unwrap());
+        let text = String::from_utf8_lossy(&fs::read(&path).unwrap()).into_owned();
+        let text = text.strip_prefix('\u{feff}').unwrap_or(&text).to_owned();
+        let lines: Vec<&str> = text.split('\n').collect();
+        let (sl, sc) = (
+            f["start"]["line"].as_u64().unwrap() as usize,
+            f["start"]["column"].as_u64().unwrap() as usize,
+        );
+        let (el, ec) = (
+            f["end"]["line"].as_u64().unwrap() as usize,
+            f["end"]["column"].as_u64().unwrap() as usize,
+        );
+        assert!(sl >= 1 && sl <= lines.len().max(1), "{f}");
+        assert!(el >= sl && el <= lines.len().max(1), "{f}");
+        assert!(sc >= 1 && sc <= lines[sl - 1].chars().count() + 1, "{f}");
+        assert!(ec >= 1 && ec <= lines[el - 1].chars().count() + 1, "{f}");
+    }
+    // The same files created in opposite orders (directory entries come back in
+    // creation order on many file systems) give the same bytes.
+    let files: Vec<(String, Vec<u8>)> = walk_files(&fixtures.join("log-to-file"));
+    let make = |rev: bool| {
+        let dir = tempfile::tempdir().unwrap();
+        let mut list = files.clone();
+        if rev {
+            list.reverse();
+        }
+        for (rel, bytes) in &list {
+            let p = dir.path().join(rel);
+            fs::create_dir_all(p.parent().unwrap()).unwrap();
+            fs::write(p, bytes).unwrap();
+        }
+        dir
+    };
+    let (a, b) = (make(false), make(true));
+    let out_a = common::check(a.path(), &["--format", "json", "--threads", "2"]);
+    let out_b = common::check(b.path(), &["--format", "json", "--threads", "2"]);
+    assert_eq!(out_a.stdout, out_b.stdout);
+}
+
+fn walk_files(root: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+                out.push((rel, fs::read(&p).unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
