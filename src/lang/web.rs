@@ -47,6 +47,26 @@ pub fn preorder(root: Node<'_>) -> Vec<Node<'_>> {
     }
 }
 
+/// The JavaScript method calls `receiver.method(…)` among `nodes`, as
+/// (call, receiver, method name).
+pub fn js_method_calls<'t, 'n>(
+    nodes: &'n [Node<'t>],
+) -> impl Iterator<Item = (Node<'t>, Node<'t>, Node<'t>)> + 'n {
+    nodes
+        .iter()
+        .filter(|n| n.kind() == "call_expression")
+        .filter_map(|&n| {
+            let func = n
+                .child_by_field_name("function")
+                .filter(|f| f.kind() == "member_expression")?;
+            Some((
+                n,
+                func.child_by_field_name("object")?,
+                func.child_by_field_name("property")?,
+            ))
+        })
+}
+
 /// Named children, comments left out.
 pub fn args(list: Node<'_>) -> Vec<Node<'_>> {
     let mut cursor = list.walk();

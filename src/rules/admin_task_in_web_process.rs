@@ -277,22 +277,7 @@ fn js_rule(cx: &Cx, out: &mut Report) {
     let nodes = cx.nodes();
     let b = Bindings::js(nodes, src);
     let listens = web::js_listens(nodes, src, imports, &b);
-    for &n in nodes {
-        if n.kind() != "call_expression" {
-            continue;
-        }
-        let Some(func) = n
-            .child_by_field_name("function")
-            .filter(|f| f.kind() == "member_expression")
-        else {
-            continue;
-        };
-        let (Some(obj), Some(prop)) = (
-            func.child_by_field_name("object"),
-            func.child_by_field_name("property"),
-        ) else {
-            continue;
-        };
+    for (n, obj, prop) in web::js_method_calls(nodes) {
         let recv = treesitter::text(obj, src);
         let lower = recv.to_ascii_lowercase();
         let method = treesitter::text(prop, src);

@@ -120,22 +120,7 @@ fn js_rule(cx: &Cx, out: &mut Report) {
             _ => {}
         }
     }
-    for &n in nodes {
-        if n.kind() != "call_expression" {
-            continue;
-        }
-        let Some(func) = n
-            .child_by_field_name("function")
-            .filter(|f| f.kind() == "member_expression")
-        else {
-            continue;
-        };
-        let (Some(obj), Some(prop)) = (
-            func.child_by_field_name("object"),
-            func.child_by_field_name("property"),
-        ) else {
-            continue;
-        };
+    for (n, obj, prop) in web::js_method_calls(nodes) {
         if treesitter::text(prop, src) != "mv" {
             continue;
         }
