@@ -262,6 +262,18 @@ fn is_regex(v: &str) -> bool {
     ]
     .iter()
     .any(|p| v.contains(p))
+        || is_character_class(v)
+}
+
+/// A bracketed character class with a range, such as RFC 7230's token characters
+/// ``[!#$%&'*+-.^_`|~0-9a-zA-Z]`` (optionally followed by a quantifier).
+fn is_character_class(v: &str) -> bool {
+    let body = v.trim_end_matches(['+', '*', '?']);
+    body.starts_with('[')
+        && body.ends_with(']')
+        && ["0-9", "a-z", "A-Z", "a-f", "A-F"]
+            .iter()
+            .any(|r| body.contains(r))
 }
 
 /// Paths, plain URLs and secret-store references: the value says where the secret is.
@@ -328,6 +340,8 @@ mod tests {
             ("password", "CHANGE_ME"),
             ("password", "<your password>"),
             ("password", "${DB_PASSWORD}"),
+            ("_TOKEN", "[!#$%&'*+-.^_`|~0-9a-zA-Z]"),
+            ("token_chars", "[0-9A-Fa-f]+"),
             ("password", "{{ db_password }}"),
             ("password", "$DB_PASSWORD"),
             ("password", "%(password)s"),
