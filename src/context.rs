@@ -5,7 +5,7 @@ use crate::classify::FileKind;
 use crate::config::Config;
 use crate::finding::{Severity, Span};
 use crate::lang::commands::{self, Snippet};
-use crate::lang::{js, python};
+use crate::lang::{js, python, web};
 use crate::parse::dockerfile::{self, Dockerfile};
 use crate::parse::json;
 use crate::parse::nearby::Place;
@@ -35,6 +35,8 @@ pub struct Cx<'a> {
     js_imports: OnceCell<js::Imports>,
     py_calls: OnceCell<Vec<(String, python::Call<'a>)>>,
     js_calls: OnceCell<Vec<(String, js::Call<'a>)>>,
+    bindings: OnceCell<web::Bindings<'a>>,
+    js_listens: OnceCell<Vec<web::Listen<'a>>>,
     rust: OnceCell<Option<syn::File>>,
     docker: OnceCell<Dockerfile>,
     toml: OnceCell<json::Node>,
@@ -63,6 +65,8 @@ impl<'a> Cx<'a> {
             js_imports: OnceCell::new(),
             py_calls: OnceCell::new(),
             js_calls: OnceCell::new(),
+            bindings: OnceCell::new(),
+            js_listens: OnceCell::new(),
             rust: OnceCell::new(),
             docker: OnceCell::new(),
             toml: OnceCell::new(),
@@ -160,6 +164,29 @@ impl<'a> Cx<'a> {
                 }
                 _ => Vec::new(),
             })
+    }
+
+    /// What each local name is bound to in a Python or JS/TS file (assignments,
+    /// declarations, parameters), built once and shared by the rules that follow values.
+    pub fn bindings(&self) -> &web::Bindings<'a> {
+        self.bindings.get_or_init(|| match self.lang() {
+            Some(Lang::Python) => web::Bindings::python(self.nodes(), self.text()),
+            Some(_) => web::Bindings::js(self.nodes(), self.text()),
+            None => web::Bindings::default(),
+        })
+    }
+
+    /// The server `.listen(…)` calls of a JS/TS file (see [`web::js_listens`]).
+    pub fn js_listens(&self) -> &[web::Listen<'a>] {
+        self.js_listens.get_or_init(|| match self.lang() {
+            Some(lang) if lang.is_js_family() => web::js_listens(
+                self.nodes(),
+                self.text(),
+                self.js_imports(),
+                self.bindings(),
+            ),
+            _ => Vec::new(),
+        })
     }
 
     /// The syn tree of a Rust file; `None` (with a `parse-error`) if it does not parse.

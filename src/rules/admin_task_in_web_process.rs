@@ -95,7 +95,7 @@ fn python_rule(cx: &Cx, out: &mut Report) {
     let src = cx.text();
     let imports = cx.py_imports();
     let nodes = cx.nodes();
-    let b = Bindings::python(nodes, src);
+    let b = cx.bindings();
     let name = cx.file.rel_path.rsplit('/').next().unwrap_or("");
     let mut web_module = matches!(name, "wsgi.py" | "asgi.py");
     for &n in nodes {
@@ -111,7 +111,7 @@ fn python_rule(cx: &Cx, out: &mut Report) {
         if n.kind() != "call" {
             continue;
         }
-        let Some((what, django)) = py_admin_call(n, src, imports, &b) else {
+        let Some((what, django)) = py_admin_call(n, src, imports, b) else {
             continue;
         };
         let Some(place) = py_context(n, src, web_module, imports) else {
@@ -275,14 +275,14 @@ fn js_rule(cx: &Cx, out: &mut Report) {
     let src = cx.text();
     let imports = cx.js_imports();
     let nodes = cx.nodes();
-    let b = Bindings::js(nodes, src);
-    let listens = web::js_listens(nodes, src, imports, &b);
+    let b = cx.bindings();
+    let listens = cx.js_listens();
     for (n, obj, prop) in web::js_method_calls(nodes) {
         let recv = treesitter::text(obj, src);
         let lower = recv.to_ascii_lowercase();
         let method = treesitter::text(prop, src);
         let what = match method {
-            "sync" if lower.contains("sequelize") || is_sequelize(obj, src, imports, &b) => {
+            "sync" if lower.contains("sequelize") || is_sequelize(obj, src, imports, b) => {
                 "`sequelize.sync()` creates and alters tables"
             }
             "latest" if recv.ends_with(".migrate") => {
@@ -320,7 +320,7 @@ fn js_rule(cx: &Cx, out: &mut Report) {
         let Some(obj) = call
             .arguments()
             .first()
-            .and_then(|a| web::js_object(*a, src, &b))
+            .and_then(|a| web::js_object(*a, src, b))
         else {
             continue;
         };

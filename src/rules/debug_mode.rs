@@ -70,7 +70,7 @@ fn python_rule(cx: &Cx, out: &mut Report) {
     let src = cx.text();
     let imports = cx.py_imports();
     let nodes = cx.nodes();
-    let b = Bindings::python(nodes, src);
+    let b = cx.bindings();
     let web_import = ["flask", "quart", "fastapi", "starlette", "sanic"]
         .iter()
         .any(|m| imports.uses_module(m));
@@ -90,7 +90,7 @@ fn python_rule(cx: &Cx, out: &mut Report) {
     let mut module_debug: Vec<(Node<'_>, Node<'_>)> = Vec::new();
     for &node in nodes {
         match node.kind() {
-            "call" => python_call(out, node, src, imports, &b),
+            "call" => python_call(out, node, src, imports, b),
             "assignment" => {
                 let (Some(left), Some(right)) = (
                     node.child_by_field_name("left"),

@@ -4,7 +4,7 @@ use super::Rule;
 use crate::classify::FileKind;
 use crate::context::{Cx, Report};
 use crate::finding::Span;
-use crate::lang::web::{self, Bindings, RustBindings};
+use crate::lang::web::{self, RustBindings};
 use crate::lang::{python, rust::Uses};
 use crate::parse::treesitter;
 use syn::spanned::Spanned;
@@ -106,7 +106,7 @@ fn python_rule(cx: &Cx, out: &mut Report) {
     let src = cx.text();
     let imports = cx.py_imports();
     let nodes = cx.nodes();
-    let b = Bindings::python(nodes, src);
+    let b = cx.bindings();
     let tornado = imports.uses_module("tornado");
     let sockets = imports.uses_module("socket");
     for &node in nodes {
@@ -148,7 +148,7 @@ fn python_rule(cx: &Cx, out: &mut Report) {
         let call_span = treesitter::span(node);
         let positional = call.positional();
         let mut flag = |port_node: Node<'_>| {
-            if let Some((lit, p)) = web::py_port_literal(port_node, src, &b) {
+            if let Some((lit, p)) = web::py_port_literal(port_node, src, b) {
                 report(
                     cx,
                     out,
@@ -271,18 +271,16 @@ fn js_rule(cx: &Cx, out: &mut Report) {
         return;
     };
     let src = cx.text();
-    let imports = cx.js_imports();
-    let nodes = cx.nodes();
-    let b = Bindings::js(nodes, src);
-    for l in web::js_listens(nodes, src, imports, &b) {
+    let b = cx.bindings();
+    for l in cx.js_listens().iter().cloned() {
         let Some(first) = web::args(l.args).first().copied() else {
             continue;
         };
-        let port = match web::js_object(first, src, &b) {
+        let port = match web::js_object(first, src, b) {
             Some(obj) => web::js_property(obj, "port", src).map(|(_, v)| v),
             None => Some(first),
         };
-        let Some((lit, p)) = port.and_then(|e| web::js_port_literal(e, src, &b)) else {
+        let Some((lit, p)) = port.and_then(|e| web::js_port_literal(e, src, b)) else {
             continue;
         };
         let recv = l
@@ -311,7 +309,7 @@ fn js_rule(cx: &Cx, out: &mut Report) {
             && args.len() == 2
             && treesitter::string_value(args[0], src).as_deref() == Some("port");
         if let Some((lit, p)) = sets_port
-            .then(|| web::js_port_literal(args[1], src, &b))
+            .then(|| web::js_port_literal(args[1], src, b))
             .flatten()
         {
             let recv = callee.trim_end_matches(".set");
@@ -324,9 +322,9 @@ fn js_rule(cx: &Cx, out: &mut Report) {
         if js_port_option_server(&name) {
             let port = args
                 .first()
-                .and_then(|a| web::js_object(*a, src, &b))
+                .and_then(|a| web::js_object(*a, src, b))
                 .and_then(|o| web::js_property(o, "port", src));
-            if let Some((lit, p)) = port.and_then(|(_, v)| web::js_port_literal(v, src, &b)) {
+            if let Some((lit, p)) = port.and_then(|(_, v)| web::js_port_literal(v, src, b)) {
                 let shown = if call.is_new {
                     format!("new {callee}")
                 } else {

@@ -50,7 +50,7 @@ fn js_rule(cx: &Cx, out: &mut Report) {
     let src = cx.text();
     let imports = cx.js_imports();
     let nodes = cx.nodes();
-    let b = Bindings::js(nodes, src);
+    let b = cx.bindings();
     let memorystore_classes = memorystore_bindings(nodes, src);
     for (name, call) in cx.js_calls().iter().cloned() {
         let args = call.arguments();
@@ -59,7 +59,7 @@ fn js_rule(cx: &Cx, out: &mut Report) {
             "express-session" | "express-session.default" if !call.is_new => {
                 let missing_store = match args.first() {
                     None => true,
-                    Some(a) => web::js_object(*a, src, &b).is_some_and(|o| {
+                    Some(a) => web::js_object(*a, src, b).is_some_and(|o| {
                         !web::js_has_spread(o) && web::js_property(o, "store", src).is_none()
                     }),
                 };
@@ -95,7 +95,7 @@ fn js_rule(cx: &Cx, out: &mut Report) {
                 ) {
                     continue;
                 }
-                let missing_store = web::js_object(args[1], src, &b).is_some_and(|o| {
+                let missing_store = web::js_object(args[1], src, b).is_some_and(|o| {
                     !web::js_has_spread(o) && web::js_property(o, "store", src).is_none()
                 });
                 if missing_store {
@@ -151,7 +151,7 @@ fn python_rule(cx: &Cx, out: &mut Report) {
     let Some(_tree) = cx.tree() else { return };
     let src = cx.text();
     let nodes = cx.nodes();
-    let b = Bindings::python(nodes, src);
+    let b = cx.bindings();
     for &node in nodes {
         match node.kind() {
             "assignment" => {
@@ -172,7 +172,7 @@ fn python_rule(cx: &Cx, out: &mut Report) {
                     _ => None,
                 };
                 if let Some(key) = key {
-                    judge_setting(out, &key, right, src, &b);
+                    judge_setting(out, &key, right, src, b);
                 }
             }
             "call" => {
@@ -201,7 +201,7 @@ fn python_rule(cx: &Cx, out: &mut Report) {
                         a.child_by_field_name("name"),
                         a.child_by_field_name("value"),
                     ) {
-                        judge_setting(out, treesitter::text(k, src), v, src, &b);
+                        judge_setting(out, treesitter::text(k, src), v, src, b);
                     }
                 }
             }

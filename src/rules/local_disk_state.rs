@@ -5,7 +5,7 @@ use crate::classify::FileKind;
 use crate::context::{Cx, Report};
 use crate::finding::Span;
 use crate::lang::deploy;
-use crate::lang::web::{self, Bindings};
+use crate::lang::web::{self};
 use crate::parse::treesitter;
 use crate::parse::yaml::Node as YamlNode;
 use std::collections::HashSet;
@@ -56,14 +56,14 @@ fn js_rule(cx: &Cx, out: &mut Report) {
     let src = cx.text();
     let _imports = cx.js_imports();
     let nodes = cx.nodes();
-    let b = Bindings::js(nodes, src);
+    let b = cx.bindings();
     for (name, call) in cx.js_calls().iter().cloned() {
         match name.as_str() {
             "multer" | "multer.default" => {
                 let Some(opts) = call
                     .arguments()
                     .first()
-                    .and_then(|a| web::js_object(*a, src, &b))
+                    .and_then(|a| web::js_object(*a, src, b))
                 else {
                     continue;
                 };
@@ -162,7 +162,7 @@ fn python_rule(cx: &Cx, out: &mut Report) {
     let src = cx.text();
     let imports = cx.py_imports();
     let nodes = cx.nodes();
-    let b = Bindings::python(nodes, src);
+    let b = cx.bindings();
     let from_files = |n: Node<'_>| {
         let t = treesitter::text(n, src);
         ["request.files", "flask.request.files"].iter().any(|p| {

@@ -5,7 +5,7 @@ use crate::classify::FileKind;
 use crate::context::{Cx, Report};
 use crate::finding::Span;
 use crate::lang::rust::Uses;
-use crate::lang::web::{self, Bindings};
+use crate::lang::web::{self};
 use crate::parse::treesitter;
 use std::collections::HashSet;
 use syn::spanned::Spanned;
@@ -48,8 +48,7 @@ fn js_rule(cx: &Cx, out: &mut Report) {
     let src = cx.text();
     let imports = cx.js_imports();
     let nodes = cx.nodes();
-    let b = Bindings::js(nodes, src);
-    let listens = web::js_listens(nodes, src, imports, &b);
+    let listens = cx.js_listens();
     if listens.is_empty() || web::js_handles_shutdown(nodes, src, imports) {
         return;
     }
