@@ -27,6 +27,29 @@ macro_rules! skip_rust_test_items {
     };
 }
 
+/// A rule check over one language's syntax.
+pub type LanguageCheck = fn(&crate::context::Cx, &mut crate::context::Report);
+
+/// The dispatch of the server rules that judge production code only: test files are
+/// skipped, then the file's language picks the check.
+pub fn check_production_source(
+    cx: &crate::context::Cx,
+    out: &mut crate::context::Report,
+    python: LanguageCheck,
+    js: LanguageCheck,
+    rust: LanguageCheck,
+) {
+    if is_test_path(&cx.file.rel_path) {
+        return;
+    }
+    match cx.kind() {
+        crate::classify::FileKind::Python => python(cx, out),
+        crate::classify::FileKind::Rust => rust(cx, out),
+        k if k.is_js_like() => js(cx, out),
+        _ => {}
+    }
+}
+
 /// Every node under `root` (anonymous ones included) in pre-order, without recursion.
 pub fn preorder(root: Node<'_>) -> Vec<Node<'_>> {
     let mut out = Vec::new();

@@ -41,15 +41,7 @@ pub const RULE: Rule = Rule {
 };
 
 fn check(cx: &Cx, out: &mut Report) {
-    if web::is_test_path(&cx.file.rel_path) {
-        return;
-    }
-    match cx.kind() {
-        FileKind::Python => python_rule(cx, out),
-        FileKind::Rust => rust_rule(cx, out),
-        k if k.is_js_like() => js_rule(cx, out),
-        _ => {}
-    }
+    web::check_production_source(cx, out, python_rule, js_rule, rust_rule);
 }
 
 /// Reports the literal `lit` (with port `port`) used by the server call `call`. An empty
