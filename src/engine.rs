@@ -289,7 +289,7 @@ fn applicable_rules(file: &SourceFile) -> Vec<&'static Rule> {
     });
     let mut wanted: Vec<bool> = RULES.iter().map(|r| r.kinds.contains(&file.kind)).collect();
     let needs_scan: Vec<usize> = (0..RULES.len())
-        .filter(|&i| wanted[i] && !RULES[i].triggers.is_empty())
+        .filter(|&i| wanted[i] && !RULES[i].triggers.is_empty() && crate::lang::gate::enabled())
         .collect();
     if !needs_scan.is_empty() {
         let mut hit = vec![false; RULES.len()];

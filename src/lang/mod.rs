@@ -5,6 +5,7 @@
 pub mod commands;
 pub mod deploy;
 pub mod entrypoint;
+pub mod gate;
 pub mod install;
 pub mod js;
 pub mod python;

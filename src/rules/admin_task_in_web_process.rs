@@ -5,6 +5,7 @@ use super::Rule;
 use crate::classify::FileKind;
 use crate::context::{Cx, Report};
 use crate::lang::deploy::{self, StartScript};
+use crate::lang::gate::Words;
 use crate::lang::web::{self, Bindings};
 use crate::lang::{js, python};
 use crate::parse::shell;
@@ -90,7 +91,14 @@ const FACTORY_NAMES: &[&str] = &[
 const PY_FIX: &str = "run it as a one-off admin process instead: a CLI command (`@app.cli.command(\"init-db\")`, `flask --app app init-db`) or migrations (`alembic upgrade head`, `flask db upgrade`) in the release phase";
 const DJANGO_FIX: &str = "run `python manage.py migrate` as a one-off process in the release phase (Procfile `release:`, a Kubernetes Job, a pre-deploy step)";
 
+/// Every admin call [`py_admin_call`] knows names one of these (in the call or its import).
+static PY_ADMIN_WORDS: Words =
+    Words::new(&["call_command", "alembic", "flask_migrate", "create_all"]);
+
 fn python_rule(cx: &Cx, out: &mut Report) {
+    if !PY_ADMIN_WORDS.any_in(cx.text()) {
+        return;
+    }
     let Some(_tree) = cx.tree() else { return };
     let src = cx.text();
     let imports = cx.py_imports();
@@ -268,7 +276,14 @@ fn py_context(
 
 const JS_FIX: &str = "run migrations as a one-off process before the new release starts (`npx sequelize-cli db:migrate`, `knex migrate:latest`, `typeorm migration:run` in the release phase or a Kubernetes Job), and only `listen` in the web process";
 
+/// The migration methods below, called; TypeORM's `synchronize` option.
+static JS_MIGRATE_CALLS: Words = Words::new(&["sync", "latest", "runMigrations", "up"]);
+static JS_SYNCHRONIZE: Words = Words::new(&["synchronize"]);
+
 fn js_rule(cx: &Cx, out: &mut Report) {
+    if !JS_MIGRATE_CALLS.called_in(cx.text()) && !JS_SYNCHRONIZE.any_in(cx.text()) {
+        return;
+    }
     let (Some(_tree), Some(_lang)) = (cx.tree(), cx.lang()) else {
         return;
     };

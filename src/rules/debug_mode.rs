@@ -4,6 +4,7 @@ use super::Rule;
 use crate::classify::FileKind;
 use crate::context::{Cx, Report};
 use crate::finding::Span;
+use crate::lang::gate::Words;
 use crate::lang::web::{self, Bindings};
 use crate::lang::{deploy, python};
 use crate::parse::dockerfile::{self, Vars};
@@ -65,7 +66,18 @@ const DJANGO_SETTINGS: &[&str] = &[
     "DATABASES",
 ];
 
+/// Every Python form below sets a `debug`/`DEBUG` name or key to `True`: some `debug` is
+/// assigned (`debug=`, `DEBUG =`, `.debug =`) or quoted as a key, and `True` occurs.
+fn python_may_set_debug(src: &str) -> bool {
+    static DEBUG: Words = Words::new(&["debug"]);
+    static TRUE: Words = Words::new(&["True"]);
+    TRUE.any_in(src) && DEBUG.assigned_or_quoted_in(src)
+}
+
 fn python_rule(cx: &Cx, out: &mut Report) {
+    if !python_may_set_debug(cx.text()) {
+        return;
+    }
     let Some(_tree) = cx.tree() else { return };
     let src = cx.text();
     let imports = cx.py_imports();
@@ -343,6 +355,11 @@ fn is_settings_path(rel: &str) -> bool {
 // ---------------------------------------------------------------- JavaScript / TypeScript
 
 fn js_rule(cx: &Cx, out: &mut Report) {
+    static EXPRESS: Words = Words::new(&["express"]);
+    static SET: Words = Words::new(&["set"]);
+    if !EXPRESS.any_in(cx.text()) || !SET.called_in(cx.text()) {
+        return;
+    }
     let (Some(_tree), Some(_lang)) = (cx.tree(), cx.lang()) else {
         return;
     };

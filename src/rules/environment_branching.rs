@@ -8,10 +8,9 @@ use super::secrets::{self, names, python as py};
 use crate::classify::FileKind;
 use crate::context::{Cx, Report};
 use crate::finding::Span;
+use crate::lang::gate::Words;
 use crate::lang::{python::Imports, rust::Uses};
 use crate::parse::treesitter::{self, text};
-use aho_corasick::AhoCorasick;
-use std::sync::OnceLock;
 use syn::visit::Visit;
 use tree_sitter::Node;
 
@@ -63,23 +62,11 @@ fn check(cx: &Cx, out: &mut Report) {
 
 /// Cheap prefilter: the file mentions an environment variable and an environment name.
 fn may_compare(text: &str) -> bool {
-    static VARS: OnceLock<AhoCorasick> = OnceLock::new();
-    static NAMES: OnceLock<AhoCorasick> = OnceLock::new();
-    let vars = VARS.get_or_init(|| {
-        AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .build(["env", "stage", "spring_profiles"])
-            .expect("fixed patterns")
-    });
-    let names = NAMES.get_or_init(|| {
-        AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .build([
-                "prod", "stag", "stg", "dev", "qa", "uat", "test", "local", "sandbox",
-            ])
-            .expect("fixed patterns")
-    });
-    vars.is_match(text) && names.is_match(text)
+    static VARS: Words = Words::new(&["env", "stage", "spring_profiles"]);
+    static NAMES: Words = Words::new(&[
+        "prod", "stag", "stg", "dev", "qa", "uat", "test", "local", "sandbox",
+    ]);
+    VARS.any_in(text) && NAMES.any_in(text)
 }
 
 fn message(var: &str, value: &str) -> String {

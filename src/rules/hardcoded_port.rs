@@ -4,6 +4,7 @@ use super::Rule;
 use crate::classify::FileKind;
 use crate::context::{Cx, Report};
 use crate::finding::Span;
+use crate::lang::gate::Words;
 use crate::lang::web::{self, RustBindings};
 use crate::lang::{python, rust::Uses};
 use crate::parse::treesitter;
@@ -93,9 +94,38 @@ fn py_fix(port: u16) -> String {
     )
 }
 
+/// Every server call below is one of these names called, or resolves into one of these
+/// modules (`uvicorn.Config` imported under another name).
+static PY_SERVER_CALLS: Words = Words::new(&[
+    "run",
+    "run_app",
+    "run_server",
+    "serve",
+    "start_server",
+    "create_server",
+    "make_server",
+    "listen",
+    "bind",
+    "HTTPServer",
+    "ThreadingHTTPServer",
+    "TCPServer",
+    "ThreadingTCPServer",
+    "ForkingTCPServer",
+    "UDPServer",
+    "ThreadingUDPServer",
+    "ForkingUDPServer",
+    "SimpleXMLRPCServer",
+    "DocXMLRPCServer",
+    "WSGIServer",
+]);
+static PY_SERVER_MODULES: Words = Words::new(&["uvicorn", "hypercorn"]);
+
 fn python_rule(cx: &Cx, out: &mut Report) {
-    let Some(_tree) = cx.tree() else { return };
     let src = cx.text();
+    if !PY_SERVER_CALLS.called_in(src) && !PY_SERVER_MODULES.any_in(src) {
+        return;
+    }
+    let Some(_tree) = cx.tree() else { return };
     let imports = cx.py_imports();
     let nodes = cx.nodes();
     let b = cx.bindings();
@@ -258,11 +288,29 @@ fn js_port_option_server(name: &str) -> bool {
     )
 }
 
+static JS_LISTEN_CALLS: Words = Words::new(&["listen", "serve"]);
+static JS_SET_CALL: Words = Words::new(&["set"]);
+static JS_PORT: Words = Words::new(&["port"]);
+/// The modules of [`js_port_option_server`], which may be imported under other names.
+static JS_SERVER_MODULES: Words = Words::new(&[
+    "@hono/node-server",
+    "\"ws\"",
+    "'ws'",
+    "socket.io",
+    "json-server",
+]);
+
 fn js_rule(cx: &Cx, out: &mut Report) {
+    let src = cx.text();
+    let may_serve = JS_LISTEN_CALLS.called_in(src)
+        || JS_SERVER_MODULES.any_in(src)
+        || (JS_SET_CALL.called_in(src) && JS_PORT.any_in(src));
+    if !may_serve {
+        return;
+    }
     let (Some(_tree), Some(_lang)) = (cx.tree(), cx.lang()) else {
         return;
     };
-    let src = cx.text();
     let b = cx.bindings();
     for l in cx.js_listens().iter().cloned() {
         let Some(first) = web::args(l.args).first().copied() else {
@@ -340,7 +388,25 @@ fn js_rule(cx: &Cx, out: &mut Report) {
 
 // ---------------------------------------------------------------- Rust
 
+/// Every bind function and method below (`TcpListener::new` aside, all are `bind…`), and
+/// every literal unspecified address, contains one of these; `run`/`listen` methods are
+/// matched as calls.
+static RUST_BIND_WORDS: Words = Words::new(&[
+    "bind",
+    "TcpListener",
+    "SocketAddr",
+    // A string literal `.parse()`d into an address on every interface.
+    "0.0.0.0",
+    "[::]",
+    "\":",
+    "\"*:",
+]);
+static RUST_BIND_CALLS: Words = Words::new(&["run", "listen"]);
+
 fn rust_rule(cx: &Cx, out: &mut Report) {
+    if !RUST_BIND_WORDS.any_in(cx.text()) && !RUST_BIND_CALLS.called_in(cx.text()) {
+        return;
+    }
     let Some(file) = cx.rust() else { return };
     let uses = Uses::collect(file);
     let bindings = RustBindings::collect(file);

@@ -7,7 +7,7 @@ use super::Rule;
 use super::secrets::{self, Binding, config, formats, names, values};
 use crate::classify::FileKind;
 use crate::context::{Cx, Report};
-use crate::lang::{python::Imports, rust::Uses};
+use crate::lang::rust::Uses;
 use crate::redact::mask;
 
 pub const RULE: Rule = Rule {
@@ -73,9 +73,14 @@ fn check(cx: &Cx, out: &mut Report) {
 /// The name/value bindings of this file, by kind.
 fn bindings(cx: &Cx) -> Vec<Binding> {
     let text = cx.text();
+    // Parsing dominates a scan: skip it where no credential name can occur.
+    let parsed = matches!(cx.kind(), FileKind::Python | FileKind::Rust) || cx.kind().is_js_like();
+    if parsed && !names::may_bind_credential(text, cx.kind().is_js_like()) {
+        return Vec::new();
+    }
     match cx.kind() {
         FileKind::Python => cx.tree().map_or_else(Vec::new, |t| {
-            secrets::python::bindings(t, text, &Imports::collect(t, text))
+            secrets::python::bindings(t, text, cx.py_imports())
         }),
         k if k.is_js_like() => cx
             .tree()

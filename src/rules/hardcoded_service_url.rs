@@ -9,6 +9,7 @@ use super::secrets::{self, formats, python as py, rust as rs};
 use crate::classify::FileKind;
 use crate::context::{Cx, Report};
 use crate::finding::Span;
+use crate::lang::gate::Words;
 use crate::lang::{js, rust::Uses};
 use crate::parse::treesitter::{self, text};
 use std::collections::HashSet;
@@ -297,11 +298,36 @@ const PY_CLIENTS: &[PyClient] = &[
     },
 ];
 
+/// Every module a [`PY_CLIENTS`] callee is imported from contains one of these.
+static PY_CLIENT_MODULES: Words = Words::new(&[
+    "redis",
+    "pika",
+    "sqlalchemy",
+    "sqlmodel",
+    "psycopg",
+    "asyncpg",
+    "mongo",
+    "motor",
+    "elasticsearch",
+    "nats",
+    "pymemcache",
+    "mysql",
+    "kafka",
+    "celery",
+]);
+
 fn python_rule(cx: &Cx, hits: &mut Vec<Hit>) {
-    let Some(tree) = cx.tree() else { return };
     let src = cx.text();
+    let (clients, urls) = (
+        PY_CLIENT_MODULES.any_in(src),
+        formats::may_contain_service_url(src),
+    );
+    if !clients && !urls {
+        return;
+    }
+    let Some(tree) = cx.tree() else { return };
     let imports = cx.py_imports();
-    for (name, call) in cx.py_calls() {
+    for (name, call) in cx.py_calls().iter().filter(|_| clients) {
         let Some(client) = PY_CLIENTS
             .iter()
             .find(|c| c.callees.contains(&name.as_str()))
@@ -337,7 +363,12 @@ fn python_rule(cx: &Cx, hits: &mut Vec<Hit>) {
             }
         }
     }
-    for lit in py::literals(tree, src, imports) {
+    let literals = if urls {
+        py::literals(tree, src, imports)
+    } else {
+        Vec::new()
+    };
+    for lit in literals {
         if !lit.env_fallback && formats::service_url(&lit.value).is_some() {
             hits.push(Hit {
                 span: lit.span,
@@ -442,21 +473,45 @@ fn js_client(name: &str) -> Option<&'static str> {
     Some(client)
 }
 
+/// Every module a [`js_client`] comes from contains one of these.
+static JS_CLIENT_MODULES: Words = Words::new(&[
+    "mongoose",
+    "mongodb",
+    "\"pg\"",
+    "'pg'",
+    "`pg`",
+    "mysql",
+    "redis",
+    "amqp",
+    "kafkajs",
+    "knex",
+    "sequelize",
+    "elastic",
+    "nats",
+    "bullmq",
+]);
+
 fn js_rule(cx: &Cx, hits: &mut Vec<Hit>) {
+    let src = cx.text();
+    let (clients, urls) = (
+        JS_CLIENT_MODULES.any_in(src),
+        formats::may_contain_service_url(src),
+    );
+    if !clients && !urls {
+        return;
+    }
     let (Some(tree), Some(_lang)) = (cx.tree(), cx.lang()) else {
         return;
     };
-    let src = cx.text();
-    let _imports = cx.js_imports();
     let mut calls: Vec<(&'static str, Vec<Node<'_>>)> = Vec::new();
-    for (name, call) in cx.js_calls() {
+    for (name, call) in cx.js_calls().iter().filter(|_| clients) {
         if let Some(client) = js_client(name) {
             calls.push((client, call.arguments()));
         }
     }
     // `require("knex")({ … })`
     py::walk(tree.root_node(), |n| {
-        if n.kind() != "call_expression" {
+        if !clients || n.kind() != "call_expression" {
             return;
         }
         let Some(f) = n.child_by_field_name("function") else {
@@ -495,7 +550,12 @@ fn js_rule(cx: &Cx, hits: &mut Vec<Hit>) {
             }
         }
     }
-    for lit in secrets::js::literals(tree, src) {
+    let literals = if urls {
+        secrets::js::literals(tree, src)
+    } else {
+        Vec::new()
+    };
+    for lit in literals {
         if !lit.env_fallback && formats::service_url(&lit.value).is_some() {
             hits.push(Hit {
                 span: lit.span,
@@ -559,17 +619,37 @@ fn rust_client(path: &str) -> Option<String> {
     hit.then_some(shown)
 }
 
+/// Every crate a [`rust_client`] path starts with contains one of these.
+static RUST_CLIENT_CRATES: Words = Words::new(&[
+    "redis", "sqlx", "postgres", "diesel", "mongodb", "lapin", "nats",
+]);
+
 fn rust_rule(cx: &Cx, hits: &mut Vec<Hit>) {
+    let src = cx.text();
+    let (clients, urls) = (
+        RUST_CLIENT_CRATES.any_in(src),
+        formats::may_contain_service_url(src),
+    );
+    if !clients && !urls {
+        return;
+    }
     let Some(ast) = cx.rust() else { return };
     let uses = Uses::collect(ast);
-    let mut v = RustClients {
-        cx,
-        uses: &uses,
-        hits: Vec::new(),
+    if clients {
+        let mut v = RustClients {
+            cx,
+            uses: &uses,
+            hits: Vec::new(),
+        };
+        v.visit_file(ast);
+        hits.append(&mut v.hits);
+    }
+    let literals = if urls {
+        rs::scan(cx.file, ast, &uses).literals
+    } else {
+        Vec::new()
     };
-    v.visit_file(ast);
-    hits.append(&mut v.hits);
-    for lit in rs::scan(cx.file, ast, &uses).literals {
+    for lit in literals {
         if !lit.env_fallback && formats::service_url(&lit.value).is_some() {
             hits.push(Hit {
                 span: lit.span,

@@ -3,6 +3,7 @@
 use super::Rule;
 use crate::classify::FileKind;
 use crate::context::{Cx, Report};
+use crate::lang::gate::Words;
 use crate::lang::rust::Uses;
 use crate::lang::web::{self, Bindings};
 use crate::parse::treesitter;
@@ -35,7 +36,16 @@ const WHY: &str =
 
 const JS_STORE_FIX: &str = "keep sessions in a shared store: `session({ store: new RedisStore({ client: redisClient }), … })` (connect-redis), or connect-pg-simple for PostgreSQL";
 
+/// The session packages (or their stores) every JavaScript form below comes from.
+static JS_SESSION_MODULES: Words = Words::new(&["express-session", "memorystore", "fastify"]);
+/// The Flask-Session and Django settings every Python form below sets.
+static PY_SESSION_SETTINGS: Words = Words::new(&["SESSION_TYPE", "SESSION_ENGINE"]);
+static RUST_MEMORY_STORE: Words = Words::new(&["MemoryStore"]);
+
 fn js_rule(cx: &Cx, out: &mut Report) {
+    if !JS_SESSION_MODULES.any_in(cx.text()) {
+        return;
+    }
     let (Some(_tree), Some(_lang)) = (cx.tree(), cx.lang()) else {
         return;
     };
@@ -140,6 +150,9 @@ fn memorystore_bindings(nodes: &[Node<'_>], src: &str) -> Vec<String> {
 // ---------------------------------------------------------------- Python
 
 fn python_rule(cx: &Cx, out: &mut Report) {
+    if !PY_SESSION_SETTINGS.any_in(cx.text()) {
+        return;
+    }
     let Some(_tree) = cx.tree() else { return };
     let src = cx.text();
     let nodes = cx.nodes();
@@ -277,6 +290,9 @@ const RUST_MEMORY_STORES: &[&str] = &[
 ];
 
 fn rust_rule(cx: &Cx, out: &mut Report) {
+    if !RUST_MEMORY_STORE.any_in(cx.text()) {
+        return;
+    }
     let Some(file) = cx.rust() else { return };
     let uses = Uses::collect(file);
     let mut globs = Vec::new();

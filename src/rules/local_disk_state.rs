@@ -5,6 +5,7 @@ use crate::classify::FileKind;
 use crate::context::{Cx, Report};
 use crate::finding::Span;
 use crate::lang::deploy;
+use crate::lang::gate::Words;
 use crate::lang::web::{self};
 use crate::parse::treesitter;
 use crate::parse::yaml::Node as YamlNode;
@@ -50,6 +51,14 @@ const WHY: &str =
 const JS_FIX: &str = "send uploads to object storage: `multer({ storage: multerS3({ s3, bucket: process.env.UPLOAD_BUCKET }) })`, or keep them in memory for the request (`multer.memoryStorage()`) and upload them";
 
 fn js_rule(cx: &Cx, out: &mut Report) {
+    static MULTER: Words = Words::new(&["multer"]);
+    static MV: Words = Words::new(&["mv"]);
+    static FILES: Words = Words::new(&["files"]);
+    let src = cx.text();
+    let may_store = MULTER.any_in(src) || (MV.called_in(src) && FILES.any_in(src));
+    if !may_store {
+        return;
+    }
     let (Some(_tree), Some(_lang)) = (cx.tree(), cx.lang()) else {
         return;
     };
@@ -157,7 +166,14 @@ const DJANGO_FS: &[&str] = &[
 const PY_UPLOAD_FIX: &str = "send the upload to object storage instead: `s3.upload_fileobj(file, os.environ[\"UPLOAD_BUCKET\"], key)` (or `file.save(io.BytesIO())` and upload the buffer)";
 const DJANGO_FIX: &str = "use a shared storage backend: `STORAGES = {\"default\": {\"BACKEND\": \"storages.backends.s3.S3Storage\"}}` (django-storages), configured from the environment";
 
+/// Uploads (`request.files`, `FileStorage`) and Django's `FileSystemStorage`: every Python
+/// form below names one of these.
+static PY_DISK_WORDS: Words = Words::new(&["request.files", "FileStorage", "FileSystemStorage"]);
+
 fn python_rule(cx: &Cx, out: &mut Report) {
+    if !PY_DISK_WORDS.any_in(cx.text()) {
+        return;
+    }
     let Some(_tree) = cx.tree() else { return };
     let src = cx.text();
     let imports = cx.py_imports();

@@ -4,6 +4,7 @@ use super::Rule;
 use crate::classify::FileKind;
 use crate::context::{Cx, Report};
 use crate::finding::Span;
+use crate::lang::gate::Words;
 use crate::lang::{js, rust::Uses};
 use crate::parse::treesitter::{self, Lang, LazyQuery};
 use syn::visit::Visit;
@@ -76,7 +77,33 @@ static PY_MODULE_ASSIGN: LazyQuery = LazyQuery::new(
     r#"(module (expression_statement (assignment left: (identifier) @name right: (_) @value)))"#,
 );
 
+/// File handlers (`FileHandler` ends every class in [`PY_FILE_HANDLERS`]), `basicConfig`,
+/// loguru; and gunicorn's log settings in its config file.
+static PY_LOG_WORDS: Words = Words::new(&["FileHandler", "basicConfig", "loguru"]);
+static GUNICORN_LOG_SETTINGS: Words = Words::new(&["errorlog", "accesslog"]);
+/// The logging packages every JavaScript form below comes from.
+static JS_LOG_MODULES: Words = Words::new(&[
+    "morgan",
+    "winston",
+    "pino",
+    "createWriteStream",
+    "bunyan",
+    "log4js",
+]);
+/// The crates of every Rust file sink [`rust_file_sink`] knows.
+static RUST_LOG_CRATES: Words = Words::new(&[
+    "tracing_appender",
+    "log4rs",
+    "fern",
+    "simplelog",
+    "flexi_logger",
+]);
+
 fn python_rule(cx: &Cx, out: &mut Report) {
+    let gunicorn = is_gunicorn_config(&cx.file.rel_path) && GUNICORN_LOG_SETTINGS.any_in(cx.text());
+    if !PY_LOG_WORDS.any_in(cx.text()) && !gunicorn {
+        return;
+    }
     let Some(tree) = cx.tree() else { return };
     let src = cx.text();
     let _imports = cx.py_imports();
@@ -291,6 +318,9 @@ fn ini_rule(cx: &Cx, out: &mut Report) {
 // ---------------------------------------------------------------- JavaScript / TypeScript
 
 fn js_rule(cx: &Cx, out: &mut Report) {
+    if !JS_LOG_MODULES.any_in(cx.text()) {
+        return;
+    }
     let (Some(_tree), Some(_lang)) = (cx.tree(), cx.lang()) else {
         return;
     };
@@ -466,6 +496,9 @@ fn has_logger_ancestor(node: Node<'_>, src: &str, imports: &js::Imports) -> bool
 // ---------------------------------------------------------------- Rust
 
 fn rust_rule(cx: &Cx, out: &mut Report) {
+    if !RUST_LOG_CRATES.any_in(cx.text()) {
+        return;
+    }
     let Some(file) = cx.rust() else { return };
     let uses = Uses::collect(file);
     let mut v = RustVisitor {

@@ -4,6 +4,7 @@ use super::Rule;
 use crate::classify::FileKind;
 use crate::context::{Cx, Report};
 use crate::finding::Span;
+use crate::lang::gate::Words;
 use crate::lang::rust::Uses;
 use crate::lang::web::{self};
 use crate::parse::treesitter;
@@ -33,7 +34,15 @@ const WHY: &str = "a deploy or scale-down kills it mid-request, and as PID 1 in 
 
 // ---------------------------------------------------------------- JavaScript / TypeScript
 
+static JS_LISTEN: Words = Words::new(&["listen"]);
+static PY_SERVER_LOOPS: Words = Words::new(&["serve_forever", "listen"]);
+/// The crates of every server start the Rust visitor knows.
+static RUST_SERVER_CRATES: Words = Words::new(&["axum", "hyper", "warp", "poem"]);
+
 fn js_rule(cx: &Cx, out: &mut Report) {
+    if !JS_LISTEN.called_in(cx.text()) {
+        return;
+    }
     let (Some(_tree), Some(_lang)) = (cx.tree(), cx.lang()) else {
         return;
     };
@@ -65,6 +74,9 @@ fn js_rule(cx: &Cx, out: &mut Report) {
 // ---------------------------------------------------------------- Python
 
 fn python_rule(cx: &Cx, out: &mut Report) {
+    if !PY_SERVER_LOOPS.called_in(cx.text()) {
+        return;
+    }
     let Some(_tree) = cx.tree() else { return };
     let src = cx.text();
     let imports = cx.py_imports();
@@ -149,6 +161,9 @@ fn python_rule(cx: &Cx, out: &mut Report) {
 // ---------------------------------------------------------------- Rust
 
 fn rust_rule(cx: &Cx, out: &mut Report) {
+    if !RUST_SERVER_CRATES.any_in(cx.text()) {
+        return;
+    }
     let Some(file) = cx.rust() else { return };
     let uses = Uses::collect(file);
     let mut v = RustVisitor {

@@ -508,6 +508,31 @@ pub fn service_url(value: &str) -> Option<String> {
     Some(scheme)
 }
 
+/// Whether `text` may hold a service URL literal (see [`service_url`]): some `://` (or
+/// JSON-escaped `:\/\/`) follows a service scheme, or `jdbc:` occurs. The gate in front
+/// of parsing a source file for its literals.
+pub fn may_contain_service_url(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    if !crate::lang::gate::enabled()
+        || memchr::memmem::find(bytes, b"jdbc:").is_some()
+        || memchr::memmem::find(bytes, b"JDBC:").is_some()
+    {
+        return true;
+    }
+    let scheme_char = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'.' | b'-');
+    memchr::memmem::find_iter(bytes, b":")
+        .filter(|&i| bytes[i + 1..].starts_with(b"//") || bytes[i + 1..].starts_with(b"\\/\\/"))
+        .any(|i| {
+            let start = bytes[..i]
+                .iter()
+                .rposition(|b| !scheme_char(b))
+                .map_or(0, |p| p + 1);
+            let scheme = text[start..i].to_ascii_lowercase();
+            let base = scheme.split('+').next().unwrap_or("");
+            SERVICE_SCHEMES.contains(&scheme.as_str()) || SERVICE_SCHEMES.contains(&base)
+        })
+}
+
 /// `postgres://app:s3cr…@db/app`: a URL fit for a message, its password masked.
 pub fn masked_url(value: &str) -> String {
     let Some(sep) = value.find("://") else {

@@ -226,6 +226,98 @@ pub fn credential_kind(name: &str) -> Option<CredentialKind> {
     }
 }
 
+/// Whether `text` may bind a credential name at all: some run of name characters in it
+/// (`self.db_password`, `"x-api-key"`, `setApiToken`), or one of its `.`-separated tails,
+/// is a credential name. A cheap necessary condition, so that files which only mention
+/// `key` or `token` in passing are never parsed for bindings. Names spelled with escapes
+/// (`"pass\x77ord"`, JavaScript's `"\p"` is `p`) make it answer yes; a credential word
+/// split across implicitly concatenated literals (`"pass" "word"`) is not seen.
+pub fn may_bind_credential(text: &str, js_escapes: bool) -> bool {
+    use aho_corasick::AhoCorasick;
+    use std::sync::OnceLock;
+    static STEMS: OnceLock<AhoCorasick> = OnceLock::new();
+    let stems = STEMS.get_or_init(|| {
+        // Every credential name ends in a word containing one of these (module docs).
+        AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(["pass", "pwd", "secret", "token", "key"])
+            .expect("plain words")
+    });
+    if !crate::lang::gate::enabled() || has_letter_escape(text, js_escapes) {
+        return true;
+    }
+    let bytes = text.as_bytes();
+    let in_name = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.') || b >= 0x80;
+    let mut checked_to = 0;
+    for m in stems.find_iter(text) {
+        if m.start() < checked_to {
+            continue;
+        }
+        let start = bytes[..m.start()]
+            .iter()
+            .rposition(|&b| !in_name(b))
+            .map_or(0, |i| i + 1);
+        let end = bytes[m.end()..]
+            .iter()
+            .position(|&b| !in_name(b))
+            .map_or(bytes.len(), |i| m.end() + i);
+        checked_to = end;
+        // Runs start and end on ASCII bytes or at the text's ends: always char boundaries.
+        let run = &text[start..end];
+        if !binds_after(&bytes[end..]) {
+            continue;
+        }
+        let mut tail = run;
+        loop {
+            if is_credential_name(tail) {
+                return true;
+            }
+            match tail.split_once('.') {
+                Some((_, rest)) => tail = rest,
+                None => break,
+            }
+        }
+    }
+    false
+}
+
+/// Whether what follows a name can make it a binding's name: an assignment, annotation,
+/// key or setter call comes next (`password =`, `"api_key": `, `token?: string =`,
+/// `.password(`), once closing quotes, brackets and whitespace are skipped — or the name
+/// runs on into other characters, as a quoted key may (`"password@prod"`). A name used as
+/// an argument, compared or returned (`login(user, password)`, `password ==`) cannot.
+fn binds_after(rest: &[u8]) -> bool {
+    const CODE: &[u8] = b",)]};\"'`=(:[. \t\r\n";
+    match rest.first() {
+        None => return false,
+        Some(b) if !CODE.contains(b) => return true,
+        _ => {}
+    }
+    let mut next = rest
+        .iter()
+        .skip_while(|b| b.is_ascii_whitespace() || b"\"'`)]\\?!".contains(b));
+    match next.next() {
+        Some(b'=') => next.next() != Some(&b'='),
+        Some(b':' | b'(') => true,
+        _ => false,
+    }
+}
+
+/// A backslash escape that may stand for a letter or digit inside a string: `\x41`,
+/// `\u0041`, `\N{…}`, octal, a line continuation, and in JavaScript any unknown letter
+/// escape (`"\p"` is `p`).
+fn has_letter_escape(text: &str, js: bool) -> bool {
+    memchr::memchr_iter(b'\\', text.as_bytes()).any(|i| {
+        let Some(&c) = text.as_bytes().get(i + 1) else {
+            return false;
+        };
+        matches!(c, b'x' | b'u' | b'U' | b'N' | b'0'..=b'9' | b'\n' | b'\r')
+            || (js
+                && c.is_ascii_alphabetic()
+                && !matches!(c, b'n' | b'r' | b't' | b'b' | b'f' | b'v'))
+    })
+}
+
 /// Verbs that make a method *use* a credential rather than set it (`getPassword`,
 /// `verify_password`, `hash_token`).
 const NON_SETTER_VERBS: &[&str] = &[
@@ -340,6 +432,44 @@ pub fn is_environment_variable(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn may_bind_credential_is_a_necessary_condition() {
+        for text in [
+            "password = 'x'",
+            "self.db_password = 'x'",
+            "csrf.token = 'x'",
+            "cfg = {'x-api-key': 'x'}",
+            "client.setApiToken('x')",
+            "DB_PASSWORD_PROD='x'",
+            "const s = {apiKey: 'x'}",
+            "let k = \"pass\\x77ord\";",
+            "PGPASSWORD=x",
+            "password: str = 'x'",
+            "token?: string = 'x'",
+            "app.config[\"SECRET_KEY\"] = 'x'",
+            "cfg = {\"password@prod\": 'x'}",
+            "let password = \\\n 'x'",
+            "user.set_password(\n'x')",
+        ] {
+            assert!(may_bind_credential(text, false), "{text}");
+        }
+        assert!(may_bind_credential("const o = {\"pass\\word\": 1}", true));
+        for text in [
+            "def fetch(self, key):\n    return self.cache.get(key)",
+            "for token in tokens: pass",
+            "tokenizer = load(); bypass(); compass",
+            "password_hash_algorithm = 'x'",
+            "login(user, password)",
+            "if password == 'x':",
+            "return token",
+            "f\"{token}\"",
+            "re.compile(\"\\d+\")",
+            "",
+        ] {
+            assert!(!may_bind_credential(text, false), "{text}");
+        }
+    }
 
     #[test]
     fn splits_names_into_word_parts() {

@@ -1,0 +1,130 @@
+//! Text gates: cheap conditions on a file's raw text that must hold for a rule to find
+//! anything in it, checked before the file is parsed. Parsing is most of a scan's cost, and
+//! most source files mention a rule's trigger words (`server`, `key`, `://`) without
+//! containing anything the rule reports. A gate must be a *necessary* condition: when it
+//! says no, the rule's syntax-tree analysis could not have reported anything either.
+
+use aho_corasick::AhoCorasick;
+use std::sync::OnceLock;
+
+/// Whether gates (and the engine's trigger-word prefilter) are in force. Setting
+/// `DOZEN_NO_GATES=1` turns them all off, so every rule analyses every file of its kinds:
+/// the output must not change, which is how the tests check that each gate is a
+/// necessary condition.
+pub fn enabled() -> bool {
+    static ENABLED: OnceLock<bool> = OnceLock::new();
+    *ENABLED.get_or_init(|| std::env::var_os("DOZEN_NO_GATES").is_none())
+}
+
+/// A fixed set of words, matched ASCII-case-insensitively, compiled on first use.
+pub struct Words {
+    words: &'static [&'static str],
+    matcher: OnceLock<AhoCorasick>,
+}
+
+impl Words {
+    pub const fn new(words: &'static [&'static str]) -> Words {
+        Words {
+            words,
+            matcher: OnceLock::new(),
+        }
+    }
+
+    fn matcher(&self) -> &AhoCorasick {
+        self.matcher.get_or_init(|| {
+            AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .build(self.words)
+                .expect("plain words")
+        })
+    }
+
+    /// Whether any of the words occurs anywhere in `text`.
+    pub fn any_in(&self, text: &str) -> bool {
+        !enabled() || self.matcher().is_match(text)
+    }
+
+    /// Whether any of the words occurs in `text` as a whole name called like a function:
+    /// not part of a longer identifier, and followed (after optional whitespace) by `(`.
+    /// `app.run (`, `serve(` and `HTTPServer(` count; `rerun(` and `serve_forever(` do not.
+    pub fn called_in(&self, text: &str) -> bool {
+        if !enabled() {
+            return true;
+        }
+        let bytes = text.as_bytes();
+        let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80;
+        self.matcher().find_overlapping_iter(text).any(|m| {
+            let before_ok = m.start() == 0 || !ident(bytes[m.start() - 1]);
+            let after = bytes[m.end()..]
+                .iter()
+                .find(|b| !b.is_ascii_whitespace())
+                .copied();
+            before_ok && after == Some(b'(')
+        })
+    }
+
+    /// Whether any of the words occurs in `text` assigned (`debug=`, `DEBUG = `, not
+    /// `debug ==`) or as a whole quoted string (`"DEBUG"`).
+    pub fn assigned_or_quoted_in(&self, text: &str) -> bool {
+        if !enabled() {
+            return true;
+        }
+        let bytes = text.as_bytes();
+        let quote = |b: Option<&u8>| matches!(b, Some(b'"' | b'\'' | b'`'));
+        self.matcher().find_overlapping_iter(text).any(|m| {
+            let mut after = bytes[m.end()..]
+                .iter()
+                .skip_while(|b| b.is_ascii_whitespace());
+            let assigned = after.next() == Some(&b'=') && after.next() != Some(&b'=');
+            let quoted =
+                m.start() > 0 && quote(bytes.get(m.start() - 1)) && quote(bytes.get(m.end()));
+            assigned || quoted
+        })
+    }
+
+    #[cfg(test)]
+    pub fn words(&self) -> &'static [&'static str] {
+        self.words
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_words_and_calls() {
+        static W: Words = Words::new(&["run", "HTTPServer"]);
+        assert!(W.any_in("x = Rerun"));
+        assert!(W.called_in("app.run(port=1)"));
+        assert!(W.called_in("app.run \n (port=1)"));
+        assert!(W.called_in(r#"httpserver(("", 80), H)"#));
+        assert!(!W.called_in("rerun(x)"));
+        assert!(!W.called_in("run_forever(x)"));
+        assert!(!W.called_in("app.run"));
+        assert!(!W.called_in(""));
+    }
+
+    #[test]
+    fn finds_assignments_and_quoted_keys() {
+        static W: Words = Words::new(&["debug"]);
+        for yes in [
+            "debug=True",
+            "DEBUG = True",
+            "app.debug\n = 1",
+            "{'DEBUG': True}",
+            "c[\"debug\"]",
+        ] {
+            assert!(W.assigned_or_quoted_in(yes), "{yes}");
+        }
+        for no in [
+            "log.debug('x')",
+            "if debug == 1:",
+            "'debugger'",
+            "debug",
+            "",
+        ] {
+            assert!(!W.assigned_or_quoted_in(no), "{no}");
+        }
+    }
+}
