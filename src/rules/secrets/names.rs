@@ -293,15 +293,51 @@ fn binds_after(rest: &[u8]) -> bool {
         Some(b) if !CODE.contains(b) => return true,
         _ => {}
     }
-    let mut next = rest
+    let skipped = rest
         .iter()
-        .skip_while(|b| b.is_ascii_whitespace() || b"\"'`)]\\?!".contains(b));
-    match next.next() {
-        Some(b'=') => next.next() != Some(&b'='),
-        Some(b':' | b'(') => true,
-        _ => false,
+        .take_while(|b| b.is_ascii_whitespace() || b"\"'`)]\\?!".contains(b))
+        .count();
+    let operator = match rest.get(skipped..).unwrap_or_default() {
+        [b'=', b'=', ..] => return false,
+        [b'=' | b':' | b'(', after @ ..] => after,
+        _ => return false,
+    };
+    quote_on_value_line(operator)
+}
+
+/// Whether a quote opens on the line where the value after a binding's `=`, `:` or `(`
+/// starts — past a type annotation (`password: str = "…"`) or a wrapper
+/// (`String::from("…")`) — or on a following line while the line before ends mid-expression
+/// (`const password =⏎ "…"`, `password: String =⏎ "…".into()`). A value that is a
+/// string literal always has one; `password: str = Form()` has none.
+fn quote_on_value_line(after_operator: &[u8]) -> bool {
+    let start = after_operator
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(after_operator.len());
+    let mut rest = &after_operator[start..after_operator.len().min(start + VALUE_WINDOW)];
+    loop {
+        let (line, next) = match rest.iter().position(|&b| b == b'\n') {
+            Some(i) => (&rest[..i], &rest[i + 1..]),
+            None => (rest, &[][..]),
+        };
+        if line.iter().any(|b| matches!(b, b'"' | b'\'' | b'`')) {
+            return true;
+        }
+        let open = line
+            .iter()
+            .rev()
+            .find(|b| !b.is_ascii_whitespace())
+            .is_none_or(|b| b"=([{:,\\+|&<".contains(b));
+        if !open || next.is_empty() {
+            return false;
+        }
+        rest = next;
     }
 }
+
+/// How far after a binding's `=`, `:` or `(` its string literal's quote may start.
+const VALUE_WINDOW: usize = 200;
 
 /// A backslash escape that may stand for a letter or digit inside a string: `\x41`,
 /// `\u0041`, `\N{…}`, octal, a line continuation, and in JavaScript any unknown letter
@@ -444,13 +480,16 @@ mod tests {
             "DB_PASSWORD_PROD='x'",
             "const s = {apiKey: 'x'}",
             "let k = \"pass\\x77ord\";",
-            "PGPASSWORD=x",
+            "PGPASSWORD='x'",
             "password: str = 'x'",
             "token?: string = 'x'",
             "app.config[\"SECRET_KEY\"] = 'x'",
             "cfg = {\"password@prod\": 'x'}",
             "let password = \\\n 'x'",
             "user.set_password(\n'x')",
+            "const password =\n  'a long value'",
+            "let password: String =\n    \"x\".to_owned();",
+            "let password: String = String::from(\n    \"x\");",
         ] {
             assert!(may_bind_credential(text, false), "{text}");
         }
@@ -462,6 +501,8 @@ mod tests {
             "password_hash_algorithm = 'x'",
             "login(user, password)",
             "if password == 'x':",
+            "def login(password: str = Form()):\n    return password",
+            "class Form:\n    password: str\n    name: str = 'x'",
             "return token",
             "f\"{token}\"",
             "re.compile(\"\\d+\")",
