@@ -127,8 +127,8 @@ impl<'a> Cx<'a> {
     /// Python imports (local name → qualified name), collected once per file.
     pub fn py_imports(&self) -> &python::Imports {
         self.py_imports.get_or_init(|| match self.tree() {
-            Some(t) if self.lang() == Some(Lang::Python) => {
-                python::Imports::collect(t, self.text())
+            Some(_) if self.lang() == Some(Lang::Python) => {
+                python::Imports::from_nodes(self.nodes(), self.text())
             }
             _ => python::Imports::default(),
         })
@@ -138,8 +138,8 @@ impl<'a> Cx<'a> {
     pub fn js_imports(&self) -> &js::Imports {
         self.js_imports
             .get_or_init(|| match (self.tree(), self.lang()) {
-                (Some(t), Some(lang)) if lang.is_js_family() => {
-                    js::Imports::collect(lang, t, self.text())
+                (Some(_), Some(lang)) if lang.is_js_family() => {
+                    js::Imports::from_nodes(self.nodes(), self.text())
                 }
                 _ => js::Imports::default(),
             })
@@ -148,8 +148,8 @@ impl<'a> Cx<'a> {
     /// Python calls with their callee resolved through the imports, found once per file.
     pub fn py_calls(&self) -> &[(String, python::Call<'a>)] {
         self.py_calls.get_or_init(|| match self.tree() {
-            Some(t) if self.lang() == Some(Lang::Python) => {
-                python::calls(t, self.text(), self.py_imports())
+            Some(_) if self.lang() == Some(Lang::Python) => {
+                python::calls_in(self.nodes(), self.text(), self.py_imports())
             }
             _ => Vec::new(),
         })
@@ -159,8 +159,8 @@ impl<'a> Cx<'a> {
     pub fn js_calls(&self) -> &[(String, js::Call<'a>)] {
         self.js_calls
             .get_or_init(|| match (self.tree(), self.lang()) {
-                (Some(t), Some(lang)) if lang.is_js_family() => {
-                    js::calls(lang, t, self.text(), self.js_imports())
+                (Some(_), Some(lang)) if lang.is_js_family() => {
+                    js::calls_in(self.nodes(), self.text(), self.js_imports())
                 }
                 _ => Vec::new(),
             })

@@ -280,8 +280,11 @@ fn applicable_rules(file: &SourceFile) -> Vec<&'static Rule> {
             }
         }
         Prefilter {
+            // A DFA: the overlapping search reads every byte of every file, and a DFA
+            // does that fastest.
             matcher: AhoCorasick::builder()
                 .ascii_case_insensitive(true)
+                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
                 .build(&patterns)
                 .expect("trigger words are plain strings"),
             owner,

@@ -2,41 +2,9 @@
 //! with their callee resolved to `module.path.name`.
 
 use super::DottedNames;
-use crate::parse::treesitter::{self, Lang, LazyQuery};
+use super::web::preorder;
+use crate::parse::treesitter::{self, Lang};
 use tree_sitter::{Node, Tree};
-
-static IMPORTS: LazyQuery = LazyQuery::new(
-    r#"
-(import_statement (import_clause (identifier) @default) source: (string (string_fragment) @source))
-(import_statement (import_clause (namespace_import (identifier) @default)) source: (string (string_fragment) @source))
-(import_statement (import_clause (named_imports (import_specifier name: (_) @name alias: (identifier)? @alias))) source: (string (string_fragment) @source))
-(variable_declarator
-  name: (identifier) @default
-  value: (call_expression function: (identifier) @req arguments: (arguments . (string (string_fragment) @source)))
-  (#eq? @req "require"))
-(variable_declarator
-  name: (identifier) @default
-  value: (member_expression
-    object: (call_expression function: (identifier) @req arguments: (arguments . (string (string_fragment) @source)))
-    property: (property_identifier) @member)
-  (#eq? @req "require"))
-(variable_declarator
-  name: (object_pattern (shorthand_property_identifier_pattern) @name)
-  value: (call_expression function: (identifier) @req arguments: (arguments . (string (string_fragment) @source)))
-  (#eq? @req "require"))
-(variable_declarator
-  name: (object_pattern (pair_pattern key: (property_identifier) @name value: (identifier) @alias))
-  value: (call_expression function: (identifier) @req arguments: (arguments . (string (string_fragment) @source)))
-  (#eq? @req "require"))
-"#,
-);
-
-static CALLS: LazyQuery = LazyQuery::new(
-    r#"
-(call_expression function: [(identifier) (member_expression)] @callee arguments: (arguments) @args) @call
-(new_expression constructor: [(identifier) (member_expression)] @callee arguments: (arguments) @args) @call
-"#,
-);
 
 #[derive(Debug, Default)]
 pub struct Imports {
@@ -44,22 +12,113 @@ pub struct Imports {
 }
 
 impl Imports {
-    pub fn collect(lang: Lang, tree: &Tree, src: &str) -> Imports {
+    pub fn collect(_lang: Lang, tree: &Tree, src: &str) -> Imports {
+        Self::from_nodes(&preorder(tree.root_node()), src)
+    }
+
+    /// The imports among `nodes` (a whole tree in pre-order): `import d from "m"`,
+    /// `import * as d from "m"`, `import { n as a } from "m"`, `const d = require("m")`,
+    /// `const d = require("m").member`, `const { n, n2: a } = require("m")`.
+    pub fn from_nodes(nodes: &[Node<'_>], src: &str) -> Imports {
         let mut names = DottedNames::default();
-        IMPORTS.for_each(lang, tree, src, |q, m| {
-            let get = |n: &str| treesitter::capture(q, m, n).map(|n| treesitter::text(n, src));
-            let Some(source) = get("source") else { return };
-            if let Some(local) = get("default") {
-                let target = match get("member") {
-                    Some(member) => format!("{source}.{member}"),
-                    None => source.to_owned(),
-                };
-                names.insert(local, target);
-            } else if let Some(name) = get("name") {
-                let local = get("alias").unwrap_or(name);
-                names.insert(local, format!("{source}.{name}"));
+        let text = |n: Node<'_>| treesitter::text(n, src);
+        for &n in nodes {
+            match n.kind() {
+                "import_statement" => {
+                    let Some(source) = n
+                        .child_by_field_name("source")
+                        .and_then(|s| module_name(s, src))
+                    else {
+                        continue;
+                    };
+                    for clause in named_children(n).filter(|c| c.kind() == "import_clause") {
+                        for part in named_children(clause) {
+                            match part.kind() {
+                                "identifier" => names.insert(text(part), source.clone()),
+                                "namespace_import" => {
+                                    if let Some(id) =
+                                        named_children(part).find(|c| c.kind() == "identifier")
+                                    {
+                                        names.insert(text(id), source.clone());
+                                    }
+                                }
+                                "named_imports" => {
+                                    for spec in named_children(part)
+                                        .filter(|c| c.kind() == "import_specifier")
+                                    {
+                                        let Some(name) = spec.child_by_field_name("name") else {
+                                            continue;
+                                        };
+                                        let local = spec
+                                            .child_by_field_name("alias")
+                                            .filter(|a| a.kind() == "identifier")
+                                            .unwrap_or(name);
+                                        names.insert(
+                                            text(local),
+                                            format!("{source}.{}", text(name)),
+                                        );
+                                    }
+                                }
+                                _ => {}
+                            }
+                        }
+                    }
+                }
+                "variable_declarator" => {
+                    let (Some(name), Some(value)) = (
+                        n.child_by_field_name("name"),
+                        n.child_by_field_name("value"),
+                    ) else {
+                        continue;
+                    };
+                    match (name.kind(), value.kind()) {
+                        ("identifier", "call_expression") => {
+                            if let Some(source) = required(value, src) {
+                                names.insert(text(name), source);
+                            }
+                        }
+                        ("identifier", "member_expression") => {
+                            let (Some(object), Some(member)) = (
+                                value.child_by_field_name("object"),
+                                value
+                                    .child_by_field_name("property")
+                                    .filter(|p| p.kind() == "property_identifier"),
+                            ) else {
+                                continue;
+                            };
+                            if let Some(source) = required(object, src) {
+                                names.insert(text(name), format!("{source}.{}", text(member)));
+                            }
+                        }
+                        ("object_pattern", "call_expression") => {
+                            let Some(source) = required(value, src) else {
+                                continue;
+                            };
+                            for p in named_children(name) {
+                                match p.kind() {
+                                    "shorthand_property_identifier_pattern" => {
+                                        names.insert(text(p), format!("{source}.{}", text(p)));
+                                    }
+                                    "pair_pattern" => {
+                                        if let (Some(k), Some(v)) = (
+                                            p.child_by_field_name("key")
+                                                .filter(|k| k.kind() == "property_identifier"),
+                                            p.child_by_field_name("value")
+                                                .filter(|v| v.kind() == "identifier"),
+                                        ) {
+                                            names.insert(text(v), format!("{source}.{}", text(k)));
+                                        }
+                                    }
+                                    _ => {}
+                                }
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                _ => {}
             }
-        });
+        }
         Imports { names }
     }
 
@@ -92,35 +151,74 @@ impl<'t> Call<'t> {
 
 /// Every call and `new` whose callee is a plain member chain, resolved through imports.
 pub fn calls<'t>(
-    lang: Lang,
+    _lang: Lang,
     tree: &'t Tree,
     src: &str,
     imports: &Imports,
 ) -> Vec<(String, Call<'t>)> {
+    calls_in(&preorder(tree.root_node()), src, imports)
+}
+
+/// [`calls`] among `nodes` (a whole tree in pre-order), in source order.
+pub fn calls_in<'t>(nodes: &[Node<'t>], src: &str, imports: &Imports) -> Vec<(String, Call<'t>)> {
     let mut out = Vec::new();
-    CALLS.for_each(lang, tree, src, |q, m| {
-        let (Some(callee), Some(args), Some(call)) = (
-            treesitter::capture(q, m, "callee"),
-            treesitter::capture(q, m, "args"),
-            treesitter::capture(q, m, "call"),
-        ) else {
-            return;
+    for &node in nodes {
+        let callee_field = match node.kind() {
+            "call_expression" => "function",
+            "new_expression" => "constructor",
+            _ => continue,
         };
+        let (Some(callee), Some(args)) = (
+            node.child_by_field_name(callee_field),
+            node.child_by_field_name("arguments"),
+        ) else {
+            continue;
+        };
+        if !matches!(callee.kind(), "identifier" | "member_expression")
+            || args.kind() != "arguments"
+        {
+            continue;
+        }
         let text = treesitter::text(callee, src);
         if !is_member_chain(text) {
-            return;
+            continue;
         }
         out.push((
             imports.resolve(text),
             Call {
-                node: call,
+                node,
                 callee,
                 args,
-                is_new: call.kind() == "new_expression",
+                is_new: node.kind() == "new_expression",
             },
         ));
-    });
+    }
     out
+}
+
+/// The module of `require("m")`: the first argument, a string.
+fn required(call: Node<'_>, src: &str) -> Option<String> {
+    if call.kind() != "call_expression" {
+        return None;
+    }
+    let f = call.child_by_field_name("function")?;
+    if f.kind() != "identifier" || treesitter::text(f, src) != "require" {
+        return None;
+    }
+    let first = named_children(call.child_by_field_name("arguments")?).next()?;
+    module_name(first, src)
+}
+
+/// A module specifier: a string literal with some text.
+fn module_name(string: Node<'_>, src: &str) -> Option<String> {
+    if string.kind() != "string" {
+        return None;
+    }
+    treesitter::string_value(string, src).filter(|s| !s.is_empty())
+}
+
+fn named_children(n: Node<'_>) -> impl Iterator<Item = Node<'_>> {
+    (0..n.named_child_count()).filter_map(move |i| n.named_child(i as u32))
 }
 
 fn is_member_chain(text: &str) -> bool {
@@ -150,10 +248,6 @@ pub fn property<'t>(object: Node<'t>, key: &str, src: &str) -> Option<(Node<'t>,
             };
             (name == key).then_some((pair, value))
         })
-}
-
-pub fn queries() -> Vec<&'static LazyQuery> {
-    vec![&IMPORTS, &CALLS]
 }
 
 #[cfg(test)]

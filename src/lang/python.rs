@@ -1,21 +1,9 @@
 //! Python: imports and calls with qualified callee names.
 
 use super::DottedNames;
-use crate::parse::treesitter::{self, Lang, LazyQuery};
+use super::web::preorder;
+use crate::parse::treesitter;
 use tree_sitter::{Node, Tree};
-
-static IMPORTS: LazyQuery = LazyQuery::new(
-    r#"
-(import_statement name: (dotted_name) @module)
-(import_statement name: (aliased_import name: (dotted_name) @module alias: (identifier) @alias))
-(import_from_statement module_name: (dotted_name) @from name: (dotted_name) @name)
-(import_from_statement module_name: (dotted_name) @from name: (aliased_import name: (dotted_name) @name alias: (identifier) @alias))
-"#,
-);
-
-static CALLS: LazyQuery = LazyQuery::new(
-    r#"(call function: [(identifier) (attribute)] @callee arguments: (argument_list) @args) @call"#,
-);
 
 /// Local name → fully qualified dotted name.
 #[derive(Debug, Default)]
@@ -25,25 +13,54 @@ pub struct Imports {
 
 impl Imports {
     pub fn collect(tree: &Tree, src: &str) -> Imports {
+        Self::from_nodes(&preorder(tree.root_node()), src)
+    }
+
+    /// The imports among `nodes` (a whole tree in pre-order): `import a.b` binds `a`,
+    /// `import a.b as c` binds `c`, `from a import b as c` binds `c` to `a.b`. Relative and
+    /// wildcard imports bind nothing known.
+    pub fn from_nodes(nodes: &[Node<'_>], src: &str) -> Imports {
         let mut names = DottedNames::default();
-        IMPORTS.for_each(Lang::Python, tree, src, |q, m| {
-            let get = |n: &str| treesitter::capture(q, m, n).map(|n| treesitter::text(n, src));
-            match (get("module"), get("from"), get("name"), get("alias")) {
-                (Some(module), _, _, Some(alias)) => {
-                    names.insert(alias, module.to_owned());
+        let text = |n: Node<'_>| treesitter::text(n, src);
+        let dotted = |n: &Node<'_>| n.kind() == "dotted_name";
+        for &n in nodes {
+            let from = match n.kind() {
+                "import_statement" => None,
+                "import_from_statement" => {
+                    match n.child_by_field_name("module_name").filter(dotted) {
+                        Some(m) => Some(text(m)),
+                        None => continue,
+                    }
                 }
-                (Some(module), _, _, None) => {
-                    // `import logging.handlers` binds `logging`.
-                    let first = module.split('.').next().unwrap_or(module);
-                    names.insert(first, first.to_owned());
+                _ => continue,
+            };
+            let mut cursor = n.walk();
+            for name in n.children_by_field_name("name", &mut cursor) {
+                let (module, alias) = match name.kind() {
+                    "dotted_name" => (name, None),
+                    "aliased_import" => match (
+                        name.child_by_field_name("name").filter(dotted),
+                        name.child_by_field_name("alias")
+                            .filter(|a| a.kind() == "identifier"),
+                    ) {
+                        (Some(m), Some(a)) => (m, Some(text(a))),
+                        _ => continue,
+                    },
+                    _ => continue,
+                };
+                let module = text(module);
+                match (from, alias) {
+                    (None, Some(alias)) => names.insert(alias, module.to_owned()),
+                    (None, None) => {
+                        let first = module.split('.').next().unwrap_or(module);
+                        names.insert(first, first.to_owned());
+                    }
+                    (Some(from), alias) => {
+                        names.insert(alias.unwrap_or(module), format!("{from}.{module}"));
+                    }
                 }
-                (None, Some(from), Some(name), alias) => {
-                    let local = alias.unwrap_or(name);
-                    names.insert(local, format!("{from}.{name}"));
-                }
-                _ => {}
             }
-        });
+        }
         Imports { names }
     }
 
@@ -95,28 +112,31 @@ impl<'t> Call<'t> {
 
 /// Every call whose callee is a plain (dotted) name, with that name resolved.
 pub fn calls<'t>(tree: &'t Tree, src: &str, imports: &Imports) -> Vec<(String, Call<'t>)> {
+    calls_in(&preorder(tree.root_node()), src, imports)
+}
+
+/// [`calls`] among `nodes` (a whole tree in pre-order), in source order.
+pub fn calls_in<'t>(nodes: &[Node<'t>], src: &str, imports: &Imports) -> Vec<(String, Call<'t>)> {
     let mut out = Vec::new();
-    CALLS.for_each(Lang::Python, tree, src, |q, m| {
-        let (Some(callee), Some(args), Some(call)) = (
-            treesitter::capture(q, m, "callee"),
-            treesitter::capture(q, m, "args"),
-            treesitter::capture(q, m, "call"),
+    for &node in nodes {
+        if node.kind() != "call" {
+            continue;
+        }
+        let (Some(callee), Some(args)) = (
+            node.child_by_field_name("function"),
+            node.child_by_field_name("arguments"),
         ) else {
-            return;
+            continue;
         };
+        if !matches!(callee.kind(), "identifier" | "attribute") || args.kind() != "argument_list" {
+            continue;
+        }
         let text = treesitter::text(callee, src);
         if !is_dotted_name(text) {
-            return;
+            continue;
         }
-        out.push((
-            imports.resolve(text),
-            Call {
-                node: call,
-                callee,
-                args,
-            },
-        ));
-    });
+        out.push((imports.resolve(text), Call { node, callee, args }));
+    }
     out
 }
 
@@ -127,13 +147,10 @@ fn is_dotted_name(text: &str) -> bool {
             .all(|p| !p.is_empty() && p.chars().all(|c| c.is_alphanumeric() || c == '_'))
 }
 
-pub fn queries() -> Vec<&'static LazyQuery> {
-    vec![&IMPORTS, &CALLS]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::parse::treesitter::Lang;
 
     #[test]
     fn resolves_imports() {

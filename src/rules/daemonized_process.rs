@@ -8,7 +8,6 @@ use crate::classify::FileKind;
 use crate::context::{Cx, Report};
 use crate::lang::commands::{Origin, basename, service_start};
 use crate::lang::entrypoint::Starts;
-use crate::lang::python;
 use crate::parse::shell::Command;
 use crate::parse::treesitter::{self, Lang, LazyQuery};
 use std::collections::HashMap;
@@ -205,11 +204,10 @@ fn python_rule(cx: &Cx, out: &mut Report) {
             }
         });
     }
-    let imports = python::Imports::collect(tree, src);
     // Calls of os.fork / os.setsid per enclosing function (None: module level).
     let mut forks: HashMap<Option<usize>, Vec<tree_sitter::Node>> = HashMap::new();
     let mut setsids: HashMap<Option<usize>, Vec<usize>> = HashMap::new();
-    for (name, call) in python::calls(tree, src, &imports) {
+    for (name, call) in cx.py_calls().iter().cloned() {
         match name.as_str() {
             "daemon.DaemonContext" | "daemon.runner.DaemonRunner" => {
                 let short = name.rsplit('.').next().unwrap_or(&name);

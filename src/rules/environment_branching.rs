@@ -192,14 +192,14 @@ pub fn per_environment_file(rel_path: &str) -> Option<String> {
 fn python_rule(cx: &Cx, out: &mut Report) {
     let Some(tree) = cx.tree() else { return };
     let src = cx.text();
-    let imports = Imports::collect(tree, src);
+    let imports = cx.py_imports();
     py::walk(tree.root_node(), |n| match n.kind() {
-        "comparison_operator" => python_comparison(n, src, &imports, out),
+        "comparison_operator" => python_comparison(n, src, imports, out),
         "match_statement" => {
             let Some(subject) = n.child_by_field_name("subject") else {
                 return;
             };
-            let Some(var) = py::environment_variable(subject, src, &imports) else {
+            let Some(var) = py::environment_variable(subject, src, imports) else {
                 return;
             };
             let Some(body) = n.child_by_field_name("body") else {
