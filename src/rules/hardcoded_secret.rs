@@ -73,9 +73,18 @@ fn check(cx: &Cx, out: &mut Report) {
 /// The name/value bindings of this file, by kind.
 fn bindings(cx: &Cx) -> Vec<Binding> {
     let text = cx.text();
-    // Parsing dominates a scan: skip it where no credential name can occur.
-    let parsed = matches!(cx.kind(), FileKind::Python | FileKind::Rust) || cx.kind().is_js_like();
-    if parsed && !names::may_bind_credential(text, cx.kind().is_js_like()) {
+    // Parsing dominates a scan: skip it where no credential name can occur. In these
+    // languages (JSON too) a string value is always quoted, which the gate relies on.
+    let gated = cx.kind().is_js_like()
+        || matches!(
+            cx.kind(),
+            FileKind::Python
+                | FileKind::Rust
+                | FileKind::Json
+                | FileKind::PackageJson
+                | FileKind::ComposerJson
+        );
+    if gated && !names::may_bind_credential(text, cx.kind().is_js_like()) {
         return Vec::new();
     }
     match cx.kind() {

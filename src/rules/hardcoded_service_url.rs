@@ -73,6 +73,8 @@ fn check(cx: &Cx, out: &mut Report) {
         FileKind::Rust => rust_rule(cx, &mut hits),
         k if k.is_js_like() => js_rule(cx, &mut hits),
         FileKind::DotEnv if secrets::is_env_template(&cx.file.rel_path) => {}
+        // A JSON value is a whole string, so a service URL in it is plain in the text.
+        FileKind::Json if !formats::may_contain_service_url(cx.text()) => {}
         _ => {
             let entries = if cx.kind() == FileKind::Yaml {
                 // Application config, not Kubernetes manifests (deploy-time environment).
