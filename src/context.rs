@@ -98,11 +98,15 @@ impl<'a> Cx<'a> {
 
     /// The tree-sitter tree of a Python/JS/TS file. Syntax errors are recorded as a
     /// `parse-error` note, and the tree (which tree-sitter recovers) is still returned.
+    /// Minified bundles get none ([`js::is_minified`]): only text checks read them.
     pub fn tree(&self) -> Option<&'a tree_sitter::Tree> {
         self.tree
             .0
             .get_or_init(|| {
                 let lang = self.lang()?;
+                if lang.is_js_family() && js::is_minified(self.text()) {
+                    return None;
+                }
                 let tree = treesitter::parse(lang, self.text())?;
                 let root = tree.root_node();
                 if root.has_error() {

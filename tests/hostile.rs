@@ -375,3 +375,36 @@ fn walk_files(root: &Path) -> Vec<(String, Vec<u8>)> {
     out.sort();
     out
 }
+
+#[test]
+fn minified_bundles_are_read_for_credential_formats_only() {
+    let dir = tree_with_canary();
+    let key = ["AKIA", "HBRPOIG8F1CBFNO6"].concat();
+    let bundle = format!(
+        "/*! vendored lib */\n!function(){{var k=\"{key}\";{}require(\"express\")().listen(3000)}}();\n",
+        "a.b(c,function(){return d});".repeat(300)
+    );
+    fs::write(dir.path().join("vendor.bundle.js"), &bundle).unwrap();
+    // The same code laid out by hand is analysed in full.
+    fs::write(
+        dir.path().join("server.js"),
+        "const app = require(\"express\")();\napp.listen(3000);\n",
+    )
+    .unwrap();
+    let v = scan(dir.path());
+    assert_canary(&v);
+    let rules_in = |path: &str| -> Vec<String> {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["path"] == path)
+            .map(|f| f["rule"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(rules_in("vendor.bundle.js"), ["hardcoded-secret"], "{v:#}");
+    assert!(
+        rules_in("server.js").contains(&"hardcoded-port".to_owned()),
+        "{v:#}"
+    );
+}

@@ -196,6 +196,20 @@ pub fn calls_in<'t>(nodes: &[Node<'t>], src: &str, imports: &Imports) -> Vec<(St
     out
 }
 
+/// Whether a JavaScript/TypeScript file is a minified bundle (`jquery.min.js`, a vendored
+/// `socket.io.js`): long lines, on average, over a file of some size. Bundles are other
+/// projects' code flattened: dozen reads them for credential formats only and does not
+/// build their syntax trees, which would cost more than the rest of a typical scan.
+pub fn is_minified(text: &str) -> bool {
+    const MIN_BYTES: usize = 4096;
+    const MIN_AVERAGE_LINE: usize = 200;
+    if text.len() < MIN_BYTES {
+        return false;
+    }
+    let lines = memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1;
+    text.len() / lines >= MIN_AVERAGE_LINE
+}
+
 /// The module of `require("m")`: the first argument, a string.
 fn required(call: Node<'_>, src: &str) -> Option<String> {
     if call.kind() != "call_expression" {
@@ -253,6 +267,18 @@ pub fn property<'t>(object: Node<'t>, key: &str, src: &str) -> Option<(Node<'t>,
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn recognises_minified_bundles() {
+        let bundle = format!(
+            "/*! lib v1 */\n{}",
+            "a.b(c,function(){return d});".repeat(400)
+        );
+        assert!(is_minified(&bundle));
+        let source = "const app = express();\napp.listen(3000);\n".repeat(200);
+        assert!(!is_minified(&source));
+        assert!(!is_minified("x();"));
+    }
 
     #[test]
     fn resolves_imports_and_requires() {
