@@ -82,6 +82,21 @@ impl Words {
         })
     }
 
+    /// Whether any of the words occurs in `text` as a whole quoted string, spaces inside
+    /// the quotes allowed (`"production"`, `' dev '`).
+    pub fn quoted_in(&self, text: &str) -> bool {
+        if !enabled() {
+            return true;
+        }
+        let bytes = text.as_bytes();
+        let quote = |b: Option<&u8>| matches!(b, Some(b'"' | b'\'' | b'`'));
+        let blank = |b: &&u8| **b == b' ' || **b == b'\t';
+        self.matcher().find_overlapping_iter(text).any(|m| {
+            quote(bytes[..m.start()].iter().rev().find(|b| !blank(b)))
+                && quote(bytes[m.end()..].iter().find(|b| !blank(b)))
+        })
+    }
+
     #[cfg(test)]
     pub fn words(&self) -> &'static [&'static str] {
         self.words
@@ -103,6 +118,17 @@ mod tests {
         assert!(!W.called_in("run_forever(x)"));
         assert!(!W.called_in("app.run"));
         assert!(!W.called_in(""));
+    }
+
+    #[test]
+    fn finds_quoted_words() {
+        static W: Words = Words::new(&["prod", "production"]);
+        for yes in ["env == \"production\"", "case 'prod':", "x = ` Prod `"] {
+            assert!(W.quoted_in(yes), "{yes}");
+        }
+        for no in ["production_settings", "'productions'", "prod = 1", ""] {
+            assert!(!W.quoted_in(no), "{no}");
+        }
     }
 
     #[test]

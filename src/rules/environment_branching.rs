@@ -60,13 +60,12 @@ fn check(cx: &Cx, out: &mut Report) {
     }
 }
 
-/// Cheap prefilter: the file mentions an environment variable and an environment name.
+/// Cheap prefilter: the file mentions an environment variable, and an environment name as
+/// a whole string literal (the value every comparison reported is, or is bound to).
 fn may_compare(text: &str) -> bool {
     static VARS: Words = Words::new(&["env", "stage", "spring_profiles"]);
-    static NAMES: Words = Words::new(&[
-        "prod", "stag", "stg", "dev", "qa", "uat", "test", "local", "sandbox",
-    ]);
-    VARS.any_in(text) && NAMES.any_in(text)
+    static NAMES: Words = Words::new(names::ENVIRONMENT_NAMES);
+    VARS.any_in(text) && NAMES.quoted_in(text)
 }
 
 fn message(var: &str, value: &str) -> String {
