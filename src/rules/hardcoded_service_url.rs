@@ -200,6 +200,29 @@ fn is_template(v: &str) -> bool {
 
 // ---------------------------------------------------------------- Python
 
+/// Whether a source file may construct a client (it names one of `client_modules`) and
+/// whether it may hold a service URL literal; `None` when neither, so nothing is parsed.
+fn gates(src: &str, client_modules: &Words) -> Option<(bool, bool)> {
+    let (clients, urls) = (
+        client_modules.any_in(src),
+        formats::may_contain_service_url(src),
+    );
+    (clients || urls).then_some((clients, urls))
+}
+
+/// The string literals that are service URLs (not an environment read's fallback).
+fn url_hits(literals: Vec<secrets::Literal>, hits: &mut Vec<Hit>) {
+    for lit in literals {
+        if !lit.env_fallback && formats::service_url(&lit.value).is_some() {
+            hits.push(Hit {
+                span: lit.span,
+                value: lit.value,
+                client: None,
+            });
+        }
+    }
+}
+
 /// Which arguments of a client carry the service address.
 struct PyClient {
     callees: &'static [&'static str],
@@ -320,13 +343,9 @@ static PY_CLIENT_MODULES: Words = Words::new(&[
 
 fn python_rule(cx: &Cx, hits: &mut Vec<Hit>) {
     let src = cx.text();
-    let (clients, urls) = (
-        PY_CLIENT_MODULES.any_in(src),
-        formats::may_contain_service_url(src),
-    );
-    if !clients && !urls {
+    let Some((clients, urls)) = gates(src, &PY_CLIENT_MODULES) else {
         return;
-    }
+    };
     let Some(tree) = cx.tree() else { return };
     let imports = cx.py_imports();
     for (name, call) in cx.py_calls().iter().filter(|_| clients) {
@@ -365,19 +384,8 @@ fn python_rule(cx: &Cx, hits: &mut Vec<Hit>) {
             }
         }
     }
-    let literals = if urls {
-        py::literals(tree, src, imports)
-    } else {
-        Vec::new()
-    };
-    for lit in literals {
-        if !lit.env_fallback && formats::service_url(&lit.value).is_some() {
-            hits.push(Hit {
-                span: lit.span,
-                value: lit.value,
-                client: None,
-            });
-        }
+    if urls {
+        url_hits(py::literals(tree, src, imports), hits);
     }
 }
 
@@ -495,13 +503,9 @@ static JS_CLIENT_MODULES: Words = Words::new(&[
 
 fn js_rule(cx: &Cx, hits: &mut Vec<Hit>) {
     let src = cx.text();
-    let (clients, urls) = (
-        JS_CLIENT_MODULES.any_in(src),
-        formats::may_contain_service_url(src),
-    );
-    if !clients && !urls {
+    let Some((clients, urls)) = gates(src, &JS_CLIENT_MODULES) else {
         return;
-    }
+    };
     let (Some(tree), Some(_lang)) = (cx.tree(), cx.lang()) else {
         return;
     };
@@ -552,19 +556,8 @@ fn js_rule(cx: &Cx, hits: &mut Vec<Hit>) {
             }
         }
     }
-    let literals = if urls {
-        secrets::js::literals(tree, src)
-    } else {
-        Vec::new()
-    };
-    for lit in literals {
-        if !lit.env_fallback && formats::service_url(&lit.value).is_some() {
-            hits.push(Hit {
-                span: lit.span,
-                value: lit.value,
-                client: None,
-            });
-        }
+    if urls {
+        url_hits(secrets::js::literals(tree, src), hits);
     }
 }
 
@@ -628,13 +621,9 @@ static RUST_CLIENT_CRATES: Words = Words::new(&[
 
 fn rust_rule(cx: &Cx, hits: &mut Vec<Hit>) {
     let src = cx.text();
-    let (clients, urls) = (
-        RUST_CLIENT_CRATES.any_in(src),
-        formats::may_contain_service_url(src),
-    );
-    if !clients && !urls {
+    let Some((clients, urls)) = gates(src, &RUST_CLIENT_CRATES) else {
         return;
-    }
+    };
     let Some(ast) = cx.rust() else { return };
     let uses = Uses::collect(ast);
     if clients {
@@ -646,19 +635,8 @@ fn rust_rule(cx: &Cx, hits: &mut Vec<Hit>) {
         v.visit_file(ast);
         hits.append(&mut v.hits);
     }
-    let literals = if urls {
-        rs::scan(cx.file, ast, &uses).literals
-    } else {
-        Vec::new()
-    };
-    for lit in literals {
-        if !lit.env_fallback && formats::service_url(&lit.value).is_some() {
-            hits.push(Hit {
-                span: lit.span,
-                value: lit.value,
-                client: None,
-            });
-        }
+    if urls {
+        url_hits(rs::scan(cx.file, ast, &uses).literals, hits);
     }
 }
 
