@@ -3,7 +3,7 @@
 
 use super::DottedNames;
 use super::web::preorder;
-use crate::parse::treesitter::{self, Lang};
+use crate::parse::treesitter::{self, Lang, named_children};
 use tree_sitter::{Node, Tree};
 
 #[derive(Debug, Default)]
@@ -31,19 +31,24 @@ impl Imports {
                     else {
                         continue;
                     };
-                    for clause in named_children(n).filter(|c| c.kind() == "import_clause") {
+                    for clause in named_children(n)
+                        .into_iter()
+                        .filter(|c| c.kind() == "import_clause")
+                    {
                         for part in named_children(clause) {
                             match part.kind() {
                                 "identifier" => names.insert(text(part), source.clone()),
                                 "namespace_import" => {
-                                    if let Some(id) =
-                                        named_children(part).find(|c| c.kind() == "identifier")
+                                    if let Some(id) = named_children(part)
+                                        .into_iter()
+                                        .find(|c| c.kind() == "identifier")
                                     {
                                         names.insert(text(id), source.clone());
                                     }
                                 }
                                 "named_imports" => {
                                     for spec in named_children(part)
+                                        .into_iter()
                                         .filter(|c| c.kind() == "import_specifier")
                                     {
                                         let Some(name) = spec.child_by_field_name("name") else {
@@ -219,7 +224,7 @@ fn required(call: Node<'_>, src: &str) -> Option<String> {
     if f.kind() != "identifier" || treesitter::text(f, src) != "require" {
         return None;
     }
-    let first = named_children(call.child_by_field_name("arguments")?).next()?;
+    let first = call.child_by_field_name("arguments")?.named_child(0)?;
     module_name(first, src)
 }
 
@@ -229,10 +234,6 @@ fn module_name(string: Node<'_>, src: &str) -> Option<String> {
         return None;
     }
     treesitter::string_value(string, src).filter(|s| !s.is_empty())
-}
-
-fn named_children(n: Node<'_>) -> impl Iterator<Item = Node<'_>> {
-    (0..n.named_child_count()).filter_map(move |i| n.named_child(i as u32))
 }
 
 fn is_member_chain(text: &str) -> bool {

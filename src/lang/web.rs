@@ -92,10 +92,7 @@ pub fn js_method_calls<'t, 'n>(
 
 /// Named children, comments left out.
 pub fn args(list: Node<'_>) -> Vec<Node<'_>> {
-    let mut cursor = list.walk();
-    list.named_children(&mut cursor)
-        .filter(|n| n.kind() != "comment")
-        .collect()
+    treesitter::named_children(list)
 }
 
 /// The nearest ancestor of one of `kinds` (at most 200 levels up).

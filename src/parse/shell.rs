@@ -16,6 +16,7 @@
 //!   into the original file.
 
 use crate::finding::Span;
+use crate::parse::treesitter::named_children;
 use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
 use tree_sitter::{Node, Parser, Tree};
@@ -596,13 +597,6 @@ fn collect_errors(root: Node, out: &mut Vec<Span>) {
 fn children(n: Node) -> Vec<Node> {
     let mut cur = n.walk();
     n.children(&mut cur).collect()
-}
-
-fn named_children(n: Node) -> Vec<Node> {
-    let mut cur = n.walk();
-    n.named_children(&mut cur)
-        .filter(|c| c.kind() != "comment")
-        .collect()
 }
 
 fn is_statement(kind: &str) -> bool {

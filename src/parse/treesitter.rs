@@ -120,6 +120,14 @@ pub fn capture<'t>(query: &Query, m: &QueryMatch<'_, 't>, name: &str) -> Option<
     m.captures().iter().find(|c| c.index == idx).map(|c| c.node)
 }
 
+/// The named children of `node`, comments left out.
+pub fn named_children(node: Node<'_>) -> Vec<Node<'_>> {
+    let mut cursor = node.walk();
+    node.named_children(&mut cursor)
+        .filter(|n| n.kind() != "comment")
+        .collect()
+}
+
 pub fn text<'s>(node: Node<'_>, src: &'s str) -> &'s str {
     src.get(node.byte_range()).unwrap_or("")
 }
