@@ -39,6 +39,15 @@ impl Words {
         })
     }
 
+    /// Every occurrence of the words in `text`, without overlaps, whether gates are on or
+    /// not: for gates that look at what surrounds each word.
+    pub fn find_iter<'t>(
+        &'t self,
+        text: &'t str,
+    ) -> impl Iterator<Item = aho_corasick::Match> + 't {
+        self.matcher().find_iter(text)
+    }
+
     /// Whether any of the words occurs anywhere in `text`.
     pub fn any_in(&self, text: &str) -> bool {
         !enabled() || self.matcher().is_match(text)

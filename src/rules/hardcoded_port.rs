@@ -94,8 +94,8 @@ fn py_fix(port: u16) -> String {
     )
 }
 
-/// Every server call below is one of these names called, or resolves into one of these
-/// modules (`uvicorn.Config` imported under another name).
+/// Every server call below is one of these names or of [`PY_ADDRESS_SERVERS`] called, or
+/// resolves into one of [`PY_SERVER_MODULES`] (`uvicorn.Config` imported under another name).
 static PY_SERVER_CALLS: Words = Words::new(&[
     "run",
     "run_app",
@@ -106,23 +106,16 @@ static PY_SERVER_CALLS: Words = Words::new(&[
     "make_server",
     "listen",
     "bind",
-    "HTTPServer",
-    "ThreadingHTTPServer",
-    "TCPServer",
-    "ThreadingTCPServer",
-    "ForkingTCPServer",
-    "UDPServer",
-    "ThreadingUDPServer",
-    "ForkingUDPServer",
-    "SimpleXMLRPCServer",
-    "DocXMLRPCServer",
-    "WSGIServer",
 ]);
+static PY_ADDRESS_SERVER_CALLS: Words = Words::new(PY_ADDRESS_SERVERS);
 static PY_SERVER_MODULES: Words = Words::new(&["uvicorn", "hypercorn"]);
 
 fn python_rule(cx: &Cx, out: &mut Report) {
     let src = cx.text();
-    if !PY_SERVER_CALLS.called_in(src) && !PY_SERVER_MODULES.any_in(src) {
+    let may_serve = PY_SERVER_CALLS.called_in(src)
+        || PY_ADDRESS_SERVER_CALLS.called_in(src)
+        || PY_SERVER_MODULES.any_in(src);
+    if !may_serve {
         return;
     }
     let Some(_tree) = cx.tree() else { return };

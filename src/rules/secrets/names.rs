@@ -27,6 +27,8 @@
 //! *hashes* (`password_hash`, `hashed_password`) and names of Kubernetes Secret objects
 //! (`existingSecret`) are excluded.
 
+use crate::lang::gate::{self, Words};
+
 /// Lower-case word parts of an identifier (see the module docs).
 pub fn word_parts(name: &str) -> Vec<String> {
     let chars: Vec<char> = name.chars().collect();
@@ -233,23 +235,15 @@ pub fn credential_kind(name: &str) -> Option<CredentialKind> {
 /// (`"pass\x77ord"`, JavaScript's `"\p"` is `p`) make it answer yes; a credential word
 /// split across implicitly concatenated literals (`"pass" "word"`) is not seen.
 pub fn may_bind_credential(text: &str, js_escapes: bool) -> bool {
-    use aho_corasick::AhoCorasick;
-    use std::sync::OnceLock;
-    static STEMS: OnceLock<AhoCorasick> = OnceLock::new();
-    let stems = STEMS.get_or_init(|| {
-        // Every credential name ends in a word containing one of these (module docs).
-        AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .build(["pass", "pwd", "secret", "token", "key"])
-            .expect("plain words")
-    });
-    if !crate::lang::gate::enabled() || has_letter_escape(text, js_escapes) {
+    // Every credential name ends in a word containing one of these (module docs).
+    static STEMS: Words = Words::new(&["pass", "pwd", "secret", "token", "key"]);
+    if !gate::enabled() || has_letter_escape(text, js_escapes) {
         return true;
     }
     let bytes = text.as_bytes();
     let in_name = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.') || b >= 0x80;
     let mut checked_to = 0;
-    for m in stems.find_iter(text) {
+    for m in STEMS.find_iter(text) {
         if m.start() < checked_to {
             continue;
         }
