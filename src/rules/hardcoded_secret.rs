@@ -73,18 +73,19 @@ fn check(cx: &Cx, out: &mut Report) {
 /// The name/value bindings of this file, by kind.
 fn bindings(cx: &Cx) -> Vec<Binding> {
     let text = cx.text();
-    // Parsing dominates a scan: skip it where no credential name can occur. In these
-    // languages (JSON too) a string value is always quoted, which the gate relies on.
-    let gated = cx.kind().is_js_like()
-        || matches!(
-            cx.kind(),
-            FileKind::Python
-                | FileKind::Rust
-                | FileKind::Json
-                | FileKind::PackageJson
-                | FileKind::ComposerJson
-        );
-    if gated && !names::may_bind_credential(text, cx.kind().is_js_like()) {
+    // Parsing dominates a scan: skip it where no credential name can be bound to a
+    // secret. In these languages (JSON too) a string value is always quoted, which the
+    // gate relies on.
+    let syntax = match cx.kind() {
+        FileKind::Python => Some(names::Syntax::Python),
+        k if k.is_js_like() => Some(names::Syntax::JavaScript),
+        FileKind::Rust => Some(names::Syntax::Rust),
+        FileKind::Json | FileKind::PackageJson | FileKind::ComposerJson => {
+            Some(names::Syntax::Json)
+        }
+        _ => None,
+    };
+    if syntax.is_some_and(|s| !names::may_bind_credential(text, s)) {
         return Vec::new();
     }
     match cx.kind() {

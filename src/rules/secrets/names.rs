@@ -228,20 +228,43 @@ pub fn credential_kind(name: &str) -> Option<CredentialKind> {
     }
 }
 
-/// Whether `text` may bind a credential name at all: some run of name characters in it
-/// (`self.db_password`, `"x-api-key"`, `setApiToken`), or one of its `.`-separated tails,
-/// is a credential name. A cheap necessary condition, so that files which only mention
-/// `key` or `token` in passing are never parsed for bindings. Names spelled with escapes
-/// (`"pass\x77ord"`, JavaScript's `"\p"` is `p`) make it answer yes; a credential word
-/// split across implicitly concatenated literals (`"pass" "word"`) is not seen.
-pub fn may_bind_credential(text: &str, js_escapes: bool) -> bool {
+/// The literal syntax a binding gate reads (see [`may_bind_credential`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Syntax {
+    Python,
+    /// JavaScript and TypeScript: any unknown letter escape (`"\p"`) is that letter.
+    JavaScript,
+    Json,
+    /// Rust: the bound value may be a literal wrapped in a call (`String::from("…")`), so
+    /// the literal written after the name is not necessarily the value.
+    Rust,
+}
+
+/// Whether `text` may bind a credential name to a secret at all: some run of name
+/// characters in it (`self.db_password`, `"x-api-key"`, `setApiToken`), or one of its
+/// `.`-separated tails, is a credential name in binding position — and, where the value
+/// written there is a plain string literal that is the whole value, that literal could be
+/// a secret ([`super::values::not_a_secret`]: test files are full of
+/// `"password": "secret"`). A cheap necessary condition, so that files which only mention
+/// `key` or `token` in passing, or bind only placeholders, are never parsed for bindings.
+/// Names or values spelled with escapes (`"pass\x77ord"`, JavaScript's `"\p"` is `p`)
+/// make it answer yes; a credential word split across implicitly concatenated literals
+/// (`"pass" "word"`) is not seen.
+pub fn may_bind_credential(text: &str, syntax: Syntax) -> bool {
     // Every credential name ends in a word containing one of these (module docs).
     static STEMS: Words = Words::new(&["pass", "pwd", "secret", "token", "key"]);
-    if !gate::enabled() || has_letter_escape(text, js_escapes) {
+    if !gate::enabled() || has_letter_escape(text, syntax) {
         return true;
     }
     let bytes = text.as_bytes();
-    let in_name = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.') || b >= 0x80;
+    // `$` is a name character in JavaScript (`password$`), an operator elsewhere.
+    let dollar = syntax == Syntax::JavaScript;
+    let in_name = |b: u8| {
+        b.is_ascii_alphanumeric()
+            || matches!(b, b'_' | b'-' | b'.')
+            || b >= 0x80
+            || (dollar && b == b'$')
+    };
     let mut checked_to = 0;
     for m in STEMS.find_iter(text) {
         if m.start() < checked_to {
@@ -258,12 +281,37 @@ pub fn may_bind_credential(text: &str, js_escapes: bool) -> bool {
         checked_to = end;
         // Runs start and end on ASCII bytes or at the text's ends: always char boundaries.
         let run = &text[start..end];
-        if !binds_after(&bytes[end..]) {
+        // A class, function or type is never bound to a literal (`class Token:`).
+        let declared = [
+            &b"class "[..],
+            b"def ",
+            b"function ",
+            b"interface ",
+            b"type ",
+        ]
+        .iter()
+        .any(|k| bytes[..start].ends_with(k));
+        if declared && syntax != Syntax::Rust {
             continue;
         }
+        let literal = match binds_after(&bytes[end..], syntax) {
+            Bind::No => continue,
+            Bind::Value(op, after) if syntax != Syntax::Rust => {
+                match lone_literal(op, after, syntax) {
+                    Value::NotAString => continue,
+                    Value::Literal(l) => Some(l),
+                    Value::Unsure => None,
+                }
+            }
+            Bind::Value(..) | Bind::Unknown => None,
+        };
+        // A literal is plain ASCII-delimited text without escapes: its bytes are the value.
+        let literal = literal.and_then(|l| std::str::from_utf8(l).ok());
         let mut tail = run;
         loop {
-            if is_credential_name(tail) {
+            if is_credential_name(tail)
+                && literal.is_none_or(|v| super::values::not_a_secret(tail, v).is_none())
+            {
                 return true;
             }
             match tail.split_once('.') {
@@ -275,28 +323,202 @@ pub fn may_bind_credential(text: &str, js_escapes: bool) -> bool {
     false
 }
 
+/// What follows a name, for [`may_bind_credential`].
+enum Bind<'t> {
+    /// The name is used, compared or returned, never bound.
+    No,
+    /// The name may be bound, but where its value starts is not known.
+    Unknown,
+    /// The name is bound by `=`, `:` or `(` (the first field), and a string literal may
+    /// start in the bytes after that operator.
+    Value(u8, &'t [u8]),
+}
+
 /// Whether what follows a name can make it a binding's name: an assignment, annotation,
 /// key or setter call comes next (`password =`, `"api_key": `, `token?: string =`,
-/// `.password(`), once closing quotes, brackets and whitespace are skipped — or the name
-/// runs on into other characters, as a quoted key may (`"password@prod"`). A name used as
-/// an argument, compared or returned (`login(user, password)`, `password ==`) cannot.
-fn binds_after(rest: &[u8]) -> bool {
-    const CODE: &[u8] = b",)]};\"'`=(:[. \t\r\n";
+/// `.password(`), once closing quotes, brackets and whitespace are skipped, with a quote
+/// on the line where the value starts — or the name runs on into other characters, as a
+/// quoted key may (`"password@prod"`). A name used as an argument, compared or returned
+/// (`login(user, password)`, `password ==`) cannot.
+fn binds_after(rest: &[u8], syntax: Syntax) -> Bind<'_> {
+    const CODE: &[u8] = b",)]};\"'`=(:[. \t\r\n?!";
     match rest.first() {
-        None => return false,
-        Some(b) if !CODE.contains(b) => return true,
+        None => return Bind::No,
+        Some(b) if !CODE.contains(b) => {
+            if syntax == Syntax::Rust {
+                return Bind::Unknown;
+            }
+            // In these languages a name with other characters is a quoted key, which ends
+            // at the next quote; anything else is an expression (`password+1`).
+            let Some(quote) = rest.iter().position(|b| b"\"'`\n".contains(b)) else {
+                return Bind::No;
+            };
+            if rest[quote] == b'\n' {
+                return Bind::No;
+            }
+            return binds_after(&rest[quote..], syntax);
+        }
         _ => {}
     }
     let skipped = rest
         .iter()
         .take_while(|b| b.is_ascii_whitespace() || b"\"'`)]\\?!".contains(b))
         .count();
+    let closed_call = rest[..skipped].contains(&b')');
     let operator = match rest.get(skipped..).unwrap_or_default() {
-        [b'=', b'=', ..] => return false,
-        [b'=' | b':' | b'(', after @ ..] => after,
-        _ => return false,
+        [b'=', b'=', ..] => return Bind::No,
+        // `def f(token):`, `if check(password):` — never a binding.
+        [b':', ..] if closed_call => return Bind::No,
+        [op @ (b'=' | b':' | b'('), after @ ..] => (*op, after),
+        _ => return Bind::No,
     };
-    quote_on_value_line(operator)
+    if quote_on_value_line(operator.1) {
+        Bind::Value(operator.0, operator.1)
+    } else {
+        Bind::No
+    }
+}
+
+/// What a binding's value is, as far as the text shows it.
+enum Value<'t> {
+    /// Certainly not a lone string literal (a call, a name, a number, an annotation
+    /// without a default), which these languages never report.
+    NotAString,
+    /// A `'…'` or `"…"` literal on one line, without escapes, that is the whole value:
+    /// its content.
+    Literal(&'t [u8]),
+    Unsure,
+}
+
+/// The value after a binding's operator `op`, in Python, JavaScript/TypeScript or JSON,
+/// where a binding is reported only when its whole value is one string literal. So a
+/// literal followed by `+ x`, `.strip()` or `if c else …` makes the value no string at all,
+/// and only what would extend the literal itself (Python's implicit concatenation, a
+/// comment that may hide one) makes it unsure, as do string prefixes (`f"`, `r'`),
+/// templates and escapes. After an annotation's `:` (`password: str = "…"`, `token?:
+/// string = …`) the value is what follows its `=`, if any.
+fn lone_literal(op: u8, after_operator: &[u8], syntax: Syntax) -> Value<'_> {
+    let Some(start) = after_operator.iter().position(|b| !b.is_ascii_whitespace()) else {
+        return Value::NotAString;
+    };
+    let mut value = &after_operator[start..];
+    if syntax == Syntax::Python {
+        // Comments before the value (`{"token":  # note⏎ "…"}`).
+        while value.first() == Some(&b'#') {
+            let line_end = value
+                .iter()
+                .position(|&b| b == b'\n')
+                .unwrap_or(value.len());
+            let rest = &value[line_end..];
+            value = &rest[rest.iter().take_while(|b| b.is_ascii_whitespace()).count()..];
+        }
+        // `b"…"`, `r"…"`, `u"…"`: without escapes, the same value as the bare literal.
+        let prefix = value.iter().take_while(|b| b"rRbBuU".contains(b)).count();
+        if prefix <= 2 && matches!(value.get(prefix), Some(b'"' | b'\'')) {
+            value = &value[prefix..];
+        }
+    }
+    let Some(&quote) = value.first() else {
+        return Value::NotAString;
+    };
+    if quote == b'`' || (syntax == Syntax::Python && string_prefix(value)) {
+        return Value::Unsure;
+    }
+    if quote != b'"' && quote != b'\'' {
+        if op != b':' || syntax == Syntax::Json {
+            return Value::NotAString;
+        }
+        return match annotation_default(value) {
+            Some(Some(default)) => lone_literal(b'=', default, syntax),
+            Some(None) => Value::NotAString,
+            None => Value::Unsure,
+        };
+    }
+    let body = &value[1..];
+    let Some(len) = body
+        .iter()
+        .position(|&b| b == quote || b == b'\\' || b == b'\n' || b == b'\r')
+    else {
+        return Value::NotAString;
+    };
+    match body[len] {
+        b'\\' => return Value::Unsure,
+        // Such a literal cannot span lines (a triple quote is seen below, a line
+        // continuation by the escape check): this quote closes a string the name is in.
+        b'\n' | b'\r' => return Value::NotAString,
+        _ => {}
+    }
+    if syntax != Syntax::Python {
+        // Nothing extends a literal in JavaScript or JSON: whatever follows makes the
+        // value an expression, or is the next statement.
+        return Value::Literal(&body[..len]);
+    }
+    let mut next = &body[len + 1..];
+    loop {
+        next = &next[next.iter().take_while(|b| b.is_ascii_whitespace()).count()..];
+        match next.first() {
+            // A comment between two pieces of a parenthesised concatenation.
+            Some(b'#') => {
+                next = &next[next.iter().position(|&b| b == b'\n').unwrap_or(next.len())..];
+            }
+            // Another literal right after it: the value is their concatenation.
+            Some(b'"' | b'\'' | b'\\') => return Value::Unsure,
+            Some(_) if string_prefix(next) => return Value::Unsure,
+            _ => return Value::Literal(&body[..len]),
+        }
+    }
+}
+
+/// Whether `text` starts with a Python string prefix and its quote (`f"`, `rb'`).
+fn string_prefix(text: &[u8]) -> bool {
+    let letters = text
+        .iter()
+        .take_while(|b| b"rRbBuUfFtT".contains(b))
+        .count();
+    (1..=2).contains(&letters) && matches!(text.get(letters), Some(b'"' | b'\''))
+}
+
+/// Where an annotation's default value starts: `Some(Some(after "="))`, `Some(None)` when
+/// the annotation ends (at `,`, `;`, a closing bracket or the line's end, outside
+/// brackets) without one, `None` when unsure (a string with escapes or across lines).
+fn annotation_default(annotation: &[u8]) -> Option<Option<&[u8]>> {
+    let mut depth = 0usize;
+    let mut i = 0;
+    while let Some(&b) = annotation.get(i) {
+        let next = annotation.get(i + 1).copied();
+        match b {
+            b'"' | b'\'' if annotation[i..].starts_with(&[b, b, b]) => {
+                let triple = [b, b, b];
+                let len = memchr::memmem::find(&annotation[i + 3..], &triple)?;
+                i += len + 5;
+            }
+            b'"' | b'\'' | b'`' => {
+                let Some(len) = annotation[i + 1..]
+                    .iter()
+                    .position(|&c| c == b || c == b'\\' || c == b'\n')
+                else {
+                    return Some(None);
+                };
+                match annotation[i + 1 + len] {
+                    c if c == b => {}
+                    // An unclosed quote closes a string the name was in.
+                    b'\n' if b != b'`' => return Some(None),
+                    _ => return None,
+                }
+                i += len + 1;
+            }
+            b'<' | b'>' | b'!' if next == Some(b'=') => i += 1,
+            b'(' | b'[' | b'{' | b'<' => depth += 1,
+            b')' | b']' | b'}' | b'>' if depth > 0 => depth -= 1,
+            b')' | b']' | b'}' | b',' | b';' | b'\n' if depth == 0 => return Some(None),
+            // `=>` (a function type), `==`, `<=`/`>=`/`!=` are no default.
+            b'=' if next == Some(b'>') || next == Some(b'=') => i += 1,
+            b'=' if depth == 0 => return Some(Some(&annotation[i + 1..])),
+            _ => {}
+        }
+        i += 1;
+    }
+    Some(None)
 }
 
 /// Whether a quote opens on the line where the value after a binding's `=`, `:` or `(`
@@ -333,19 +555,53 @@ fn quote_on_value_line(after_operator: &[u8]) -> bool {
 /// How far after a binding's `=`, `:` or `(` its string literal's quote may start.
 const VALUE_WINDOW: usize = 200;
 
-/// A backslash escape that may stand for a letter or digit inside a string: `\x41`,
-/// `\u0041`, `\N{…}`, octal, a line continuation, and in JavaScript any unknown letter
-/// escape (`"\p"` is `p`).
-fn has_letter_escape(text: &str, js: bool) -> bool {
-    memchr::memchr_iter(b'\\', text.as_bytes()).any(|i| {
-        let Some(&c) = text.as_bytes().get(i + 1) else {
+/// A backslash escape that may stand for a letter or digit inside a string, where it may
+/// spell a credential name: `\x41`, `\u0041`, `\N{…}`, octal, and in JavaScript any
+/// unknown letter escape (`"\p"` is `p`) — or a line continuation, which may part a name
+/// from its value. In Rust any such escape counts; elsewhere a name is a string only as a
+/// key (`{"pass\x77ord": …}`, `cfg["pass\x77ord"] = …`), so only escapes in a string
+/// closed on the same line by a quote and then `:` or `=` do (not those in regular
+/// expressions or values, whose literals the gate reads as unsure anyway).
+fn has_letter_escape(text: &str, syntax: Syntax) -> bool {
+    let js = syntax == Syntax::JavaScript;
+    let bytes = text.as_bytes();
+    memchr::memchr_iter(b'\\', bytes).any(|i| {
+        let Some(&c) = bytes.get(i + 1) else {
             return false;
         };
-        matches!(c, b'x' | b'u' | b'U' | b'N' | b'0'..=b'9' | b'\n' | b'\r')
+        if matches!(c, b'\n' | b'\r') {
+            return true;
+        }
+        let letter = matches!(c, b'x' | b'u' | b'U' | b'N' | b'0'..=b'9')
             || (js
                 && c.is_ascii_alphabetic()
-                && !matches!(c, b'n' | b'r' | b't' | b'b' | b'f' | b'v'))
+                && !matches!(c, b'n' | b'r' | b't' | b'b' | b'f' | b'v'));
+        letter && (syntax == Syntax::Rust || closes_as_key(&bytes[i + 2..]))
     })
+}
+
+/// Whether the string these bytes are inside of ends on this line as a key: its closing
+/// quote followed (past `]`, `)` and blanks) by `:` or `=`, not `==`.
+fn closes_as_key(rest: &[u8]) -> bool {
+    let mut j = 0;
+    loop {
+        match rest.get(j) {
+            None | Some(b'\n') => return false,
+            Some(b'\\') => j += 2,
+            Some(b'"' | b'\'' | b'`') => break,
+            Some(_) => j += 1,
+        }
+    }
+    let after = &rest[j + 1..];
+    let skip = after
+        .iter()
+        .take_while(|b| matches!(b, b' ' | b'\t' | b']' | b')'))
+        .count();
+    match &after[skip..] {
+        [b'=', b'=', ..] => false,
+        [b':' | b'=', ..] => true,
+        _ => false,
+    }
 }
 
 /// Verbs that make a method *use* a credential rather than set it (`getPassword`,
@@ -465,29 +721,51 @@ mod tests {
 
     #[test]
     fn may_bind_credential_is_a_necessary_condition() {
-        for text in [
-            "password = 'x'",
-            "self.db_password = 'x'",
-            "csrf.token = 'x'",
-            "cfg = {'x-api-key': 'x'}",
-            "client.setApiToken('x')",
-            "DB_PASSWORD_PROD='x'",
-            "const s = {apiKey: 'x'}",
-            "let k = \"pass\\x77ord\";",
-            "PGPASSWORD='x'",
-            "password: str = 'x'",
-            "token?: string = 'x'",
-            "app.config[\"SECRET_KEY\"] = 'x'",
-            "cfg = {\"password@prod\": 'x'}",
-            "let password = \\\n 'x'",
-            "user.set_password(\n'x')",
-            "const password =\n  'a long value'",
-            "let password: String =\n    \"x\".to_owned();",
-            "let password: String = String::from(\n    \"x\");",
+        use Syntax::{JavaScript, Json, Python, Rust};
+        // `Kq8#vT2m!Lz` could be a secret under any credential name.
+        for (text, syntax) in [
+            ("password = 'Kq8#vT2m!Lz'", Python),
+            ("self.db_password = 'Kq8#vT2m!Lz'", Python),
+            ("csrf.token = 'Kq8#vT2m!Lz'", Python),
+            ("cfg = {'x-api-key': 'Kq8#vT2m!Lz'}", Python),
+            ("client.setApiToken('Kq8#vT2m!Lz')", JavaScript),
+            ("DB_PASSWORD_PROD='Kq8#vT2m!Lz'", Python),
+            ("const s = {apiKey: 'Kq8#vT2m!Lz'}", JavaScript),
+            ("let k = \"pass\\x77ord\";", Rust),
+            ("PGPASSWORD='Kq8#vT2m!Lz'", Python),
+            ("password: str = 'Kq8#vT2m!Lz'", Python),
+            ("token?: string = 'Kq8#vT2m!Lz'", JavaScript),
+            ("app.config[\"SECRET_KEY\"] = 'Kq8#vT2m!Lz'", Python),
+            ("cfg = {\"password@prod\": 'Kq8#vT2m!Lz'}", Python),
+            ("let password = \\\n 'x'", JavaScript),
+            ("user.set_password(\n'Kq8#vT2m!Lz')", Python),
+            ("const password =\n  'Kq8#vT2m!Lz'", JavaScript),
+            ("let password: String =\n    \"x\".to_owned();", Rust),
+            ("let password: String = String::from(\n    \"x\");", Rust),
+            ("{\"password\": \"Kq8#vT2m!Lz\"}", Json),
+            // A placeholder or short literal that is not the whole value.
+            ("password = 'x' 'Kq8#vT2m!Lz'", Python),
+            (
+                "user.set_password('test'  # first part\n    'Kq8#vT2m!Lz')",
+                Python,
+            ),
+            ("password = 'test' f'{suffix}'", Python),
+            ("password = 'test\\x41'", Python),
+            ("password = \"\"\"Kq8#vT2m!Lz\"\"\"", Python),
+            ("const password = `Kq8#vT2m!Lz`", JavaScript),
+            ("let password = \"x\";", Rust),
+            // One placeholder binding does not hide a real one.
+            (
+                "a = {'password': 'test'}\nb = {'password': 'Kq8#vT2m!Lz'}",
+                Python,
+            ),
         ] {
-            assert!(may_bind_credential(text, false), "{text}");
+            assert!(may_bind_credential(text, syntax), "{text}");
         }
-        assert!(may_bind_credential("const o = {\"pass\\word\": 1}", true));
+        assert!(may_bind_credential(
+            "const o = {\"pass\\word\": 1}",
+            JavaScript
+        ));
         for text in [
             "def fetch(self, key):\n    return self.cache.get(key)",
             "for token in tokens: pass",
@@ -501,8 +779,27 @@ mod tests {
             "f\"{token}\"",
             "re.compile(\"\\d+\")",
             "",
+            // Placeholders, names and short values as the whole value.
+            "{'username': 'bob', 'password': 'secret'}",
+            "client.login(password='test', token=\"\")",
+            "password = 'changeme'  # set in production\nx = 1",
+            "api_key = 'API_KEY'",
+            "password = 'x' if debug else None",
+            // A parenthesised value is no string literal; nor is an annotation alone.
+            "password = ('ab'\n    'Kq8#vT2m!Lz')",
+            "def f(token: Annotated[str, Doc(\"\"\"The token's \"scope\".\"\"\")]):",
+            "class Token:\n    \"\"\"Kq8#vT2m!Lz\"\"\"",
+            "check(password): 'Kq8#vT2m!Lz'",
         ] {
-            assert!(!may_bind_credential(text, false), "{text}");
+            assert!(!may_bind_credential(text, Python), "{text}");
+        }
+        for text in [
+            "const o = {password: 'changeme', token: 'abc'};",
+            "const password = 'x' // 'Kq8#vT2m!Lz'",
+            "get('/login?password=Kq8#vT2m!Lz')",
+            "class Auth { token!: string; }",
+        ] {
+            assert!(!may_bind_credential(text, JavaScript), "{text}");
         }
     }
 
