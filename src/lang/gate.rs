@@ -94,16 +94,23 @@ impl Words {
     /// Whether any of the words occurs in `text` as a whole quoted string, spaces inside
     /// the quotes allowed (`"production"`, `' dev '`).
     pub fn quoted_in(&self, text: &str) -> bool {
-        if !enabled() {
-            return true;
-        }
+        !enabled() || self.quoted_iter(text).next().is_some()
+    }
+
+    /// Every occurrence of the words in `text` as a whole quoted string (see
+    /// [`Words::quoted_in`]), as the span from its opening quote to after its closing one,
+    /// whether gates are on or not.
+    pub fn quoted_iter<'t>(&'t self, text: &'t str) -> impl Iterator<Item = (usize, usize)> + 't {
         let bytes = text.as_bytes();
-        let quote = |b: Option<&u8>| matches!(b, Some(b'"' | b'\'' | b'`'));
-        let blank = |b: &&u8| **b == b' ' || **b == b'\t';
-        self.matcher().find_overlapping_iter(text).any(|m| {
-            quote(bytes[..m.start()].iter().rev().find(|b| !blank(b)))
-                && quote(bytes[m.end()..].iter().find(|b| !blank(b)))
-        })
+        let quote = |b: u8| matches!(b, b'"' | b'\'' | b'`');
+        let blank = |b: &u8| *b == b' ' || *b == b'\t';
+        self.matcher()
+            .find_overlapping_iter(text)
+            .filter_map(move |m| {
+                let open = bytes[..m.start()].iter().rposition(|b| !blank(b))?;
+                let close = m.end() + bytes[m.end()..].iter().position(|b| !blank(b))?;
+                (quote(bytes[open]) && quote(bytes[close])).then_some((open, close + 1))
+            })
     }
 
     #[cfg(test)]

@@ -49,7 +49,7 @@ fn check(cx: &Cx, out: &mut Report) {
             _ => "keep one config that reads each value from the environment (e.g. `DATABASE_URL`, `LOG_LEVEL`) and set those variables per deploy".to_owned(),
         });
     }
-    if !may_compare(cx.text()) {
+    if !may_compare(cx.text(), cx.kind()) {
         return;
     }
     match cx.kind() {
@@ -61,11 +61,89 @@ fn check(cx: &Cx, out: &mut Report) {
 }
 
 /// Cheap prefilter: the file mentions an environment variable, and an environment name as
-/// a whole string literal (the value every comparison reported is, or is bound to).
-fn may_compare(text: &str) -> bool {
+/// a whole string literal (the value every comparison reported is, or is bound to) — in
+/// Python, one placed where the comparisons reported take it (see [`python_compared`]).
+fn may_compare(text: &str, kind: FileKind) -> bool {
     static VARS: Words = Words::new(&["env", "stage", "spring_profiles"]);
     static NAMES: Words = Words::new(names::ENVIRONMENT_NAMES);
-    VARS.any_in(text) && NAMES.quoted_in(text)
+    if !crate::lang::gate::enabled() {
+        return true;
+    }
+    if !VARS.any_in(text) {
+        return false;
+    }
+    if kind == FileKind::Python && !has_case_line(text) {
+        return NAMES
+            .quoted_iter(text)
+            .any(|(start, end)| python_compared(text.as_bytes(), start, end));
+    }
+    NAMES.quoted_in(text)
+}
+
+/// Whether the Python string literal at `start..end` is an operand the comparisons
+/// reported take: `… == "prod"`, `"prod" != …`, `… in "prod"`, or an item of a
+/// tuple/list/set right after `in` / `not in` (`env in ("dev", "test")`).
+fn python_compared(text: &[u8], start: usize, end: usize) -> bool {
+    let after = trim_start(&text[end..]);
+    if after.starts_with(b"==") || after.starts_with(b"!=") {
+        return true;
+    }
+    let mut before = trim_end(&text[..start]);
+    let mut in_container = false;
+    loop {
+        match before.last() {
+            // An earlier item of the same container: a plain string literal.
+            Some(b',') => {
+                let item = trim_end(&before[..before.len() - 1]);
+                let Some(&q @ (b'"' | b'\'')) = item.last() else {
+                    return false;
+                };
+                let Some(open) = item[..item.len() - 1].iter().rposition(|&b| b == q) else {
+                    return false;
+                };
+                before = trim_end(&item[..open]);
+                in_container = true;
+            }
+            // The container's opening bracket, right after `in`.
+            Some(b'(' | b'[' | b'{') => {
+                return ends_with_word(trim_end(&before[..before.len() - 1]), b"in");
+            }
+            _ if in_container => return false,
+            _ => {
+                return before.ends_with(b"==")
+                    || before.ends_with(b"!=")
+                    || ends_with_word(before, b"in");
+            }
+        }
+    }
+}
+
+fn trim_start(text: &[u8]) -> &[u8] {
+    &text[text.iter().take_while(|b| b.is_ascii_whitespace()).count()..]
+}
+
+fn trim_end(text: &[u8]) -> &[u8] {
+    &text[..text.len()
+        - text
+            .iter()
+            .rev()
+            .take_while(|b| b.is_ascii_whitespace())
+            .count()]
+}
+
+/// Whether `text` ends with `word` as a whole word.
+fn ends_with_word(text: &[u8], word: &[u8]) -> bool {
+    text.ends_with(word)
+        && text
+            .len()
+            .checked_sub(word.len() + 1)
+            .is_none_or(|i| !(text[i].is_ascii_alphanumeric() || text[i] == b'_'))
+}
+
+/// Whether a line starts with `case` (a `match` statement, whose patterns may hold the
+/// literal anywhere): then every quoted name counts.
+fn has_case_line(text: &str) -> bool {
+    text.lines().any(|l| l.trim_start().starts_with("case"))
 }
 
 fn message(var: &str, value: &str) -> String {
@@ -535,6 +613,29 @@ mod tests {
             "app/dev.py",
         ] {
             assert_eq!(per_environment_file(path), None, "{path}");
+        }
+    }
+
+    #[test]
+    fn python_gate_sees_compared_names_only() {
+        for text in [
+            "if os.environ['APP_ENV'] == 'production':",
+            "if 'prod' != settings.ENV:",
+            "if env in ('dev', 'test', 'staging'):",
+            "if env not in ['prod']:",
+            "if ENV in 'production':",
+            "match env:\n    case 'prod':\n        pass",
+        ] {
+            assert!(may_compare(text, FileKind::Python), "{text}");
+        }
+        for text in [
+            "ENV = os.environ.get('ENV', 'development')",
+            "run(env='test')",
+            "client.get('/test', env={'a': 'prod'})",
+            "if env in (other, 'prod'):",
+            "if env == 'other':",
+        ] {
+            assert!(!may_compare(text, FileKind::Python), "{text}");
         }
     }
 }
