@@ -73,7 +73,7 @@ impl Words {
     }
 
     /// Whether any of the words occurs in `text` assigned (`debug=`, `DEBUG = `, not
-    /// `debug ==`) or as a whole quoted string (`"DEBUG"`).
+    /// `debug ==`; annotated, `DEBUG: bool = `) or as a whole quoted string (`"DEBUG"`).
     pub fn assigned_or_quoted_in(&self, text: &str) -> bool {
         if !enabled() {
             return true;
@@ -84,7 +84,19 @@ impl Words {
             let mut after = bytes[m.end()..]
                 .iter()
                 .skip_while(|b| b.is_ascii_whitespace());
-            let assigned = after.next() == Some(&b'=') && after.next() != Some(&b'=');
+            let assigned = match after.next() {
+                Some(b'=') => after.next() != Some(&b'='),
+                // An annotation: `=` later on the line, not part of `==`, `<=`, `!=`, `>=`.
+                Some(b':') => {
+                    let line: Vec<u8> = after.take_while(|&&b| b != b'\n').copied().collect();
+                    (0..line.len()).any(|i| {
+                        line[i] == b'='
+                            && !(i > 0 && b"=<>!".contains(&line[i - 1]))
+                            && line.get(i + 1) != Some(&b'=')
+                    })
+                }
+                _ => false,
+            };
             let quoted =
                 m.start() > 0 && quote(bytes.get(m.start() - 1)) && quote(bytes.get(m.end()));
             assigned || quoted
@@ -154,6 +166,8 @@ mod tests {
             "debug=True",
             "DEBUG = True",
             "app.debug\n = 1",
+            "DEBUG: bool = True",
+            "DEBUG:bool=\\\n    True",
             "{'DEBUG': True}",
             "c[\"debug\"]",
         ] {
@@ -162,6 +176,7 @@ mod tests {
         for no in [
             "log.debug('x')",
             "if debug == 1:",
+            "if debug: x == 1",
             "'debugger'",
             "debug",
             "",

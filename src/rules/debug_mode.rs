@@ -67,11 +67,31 @@ const DJANGO_SETTINGS: &[&str] = &[
 ];
 
 /// Every Python form below sets a `debug`/`DEBUG` name or key to `True`: some `debug` is
-/// assigned (`debug=`, `DEBUG =`, `.debug =`) or quoted as a key, and `True` occurs.
+/// assigned (`debug=`, `DEBUG =`, `.debug =`) or quoted as a key, and `True` is assigned,
+/// passed by keyword or a dict value (`= True`, `=True`, `: True`) — directly, or to a
+/// name that reaches the setting (`DEV = True` … `run(debug=DEV)`).
 fn python_may_set_debug(src: &str) -> bool {
     static DEBUG: Words = Words::new(&["debug"]);
     static TRUE: Words = Words::new(&["True"]);
-    TRUE.any_in(src) && DEBUG.assigned_or_quoted_in(src)
+    if !crate::lang::gate::enabled() {
+        return true;
+    }
+    let bytes = src.as_bytes();
+    let bound_true = TRUE.find_iter(src).any(|m| {
+        let before = &bytes[..m.start()];
+        let before = &before[..before.len()
+            - before
+                .iter()
+                .rev()
+                .take_while(|b| b.is_ascii_whitespace())
+                .count()];
+        match before {
+            [.., b'=' | b'!' | b'<' | b'>', b'='] => false,
+            [.., b'=' | b':'] => true,
+            _ => false,
+        }
+    });
+    bound_true && DEBUG.assigned_or_quoted_in(src)
 }
 
 fn python_rule(cx: &Cx, out: &mut Report) {
@@ -545,6 +565,32 @@ fn yaml_rule(cx: &Cx, out: &mut Report) {
             if let Some(env) = c.get("env") {
                 judge_all(deploy::env_vars(env, text), "workload", out);
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::python_may_set_debug;
+
+    #[test]
+    fn python_gate_wants_debug_and_a_bound_true() {
+        for text in [
+            "app.run(debug=True)",
+            "DEBUG = True",
+            "app.config.update({'DEBUG': True})",
+            "DEV = True\napp.run(debug = DEV)",
+            "DEBUG: bool = True",
+        ] {
+            assert!(python_may_set_debug(text), "{text}");
+        }
+        for text in [
+            "if debug == True: pass",
+            "debug = check(True)",
+            "app.run(debug=False)",
+            "assert x is True\nlog.debug('x')",
+        ] {
+            assert!(!python_may_set_debug(text), "{text}");
         }
     }
 }

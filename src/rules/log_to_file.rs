@@ -77,9 +77,12 @@ static PY_MODULE_ASSIGN: LazyQuery = LazyQuery::new(
     r#"(module (expression_statement (assignment left: (identifier) @name right: (_) @value)))"#,
 );
 
-/// File handlers (`FileHandler` ends every class in [`PY_FILE_HANDLERS`]), `basicConfig`,
-/// loguru; and gunicorn's log settings in its config file.
-static PY_LOG_WORDS: Words = Words::new(&["FileHandler", "basicConfig", "loguru"]);
+/// File handlers (`FileHandler` ends every class in [`PY_FILE_HANDLERS`]) and loguru;
+/// `basicConfig` only with a `filename` keyword (see [`PY_BASIC_CONFIG`]); and gunicorn's
+/// log settings in its config file.
+static PY_LOG_WORDS: Words = Words::new(&["FileHandler", "loguru"]);
+/// `logging.basicConfig(…)` writes to a file only with `filename=` spelled out.
+static PY_BASIC_CONFIG: [Words; 2] = [Words::new(&["basicConfig"]), Words::new(&["filename"])];
 static GUNICORN_LOG_SETTINGS: Words = Words::new(&["errorlog", "accesslog"]);
 /// The logging packages every JavaScript form below comes from.
 static JS_LOG_MODULES: Words = Words::new(&[
@@ -101,7 +104,8 @@ static RUST_LOG_CRATES: Words = Words::new(&[
 
 fn python_rule(cx: &Cx, out: &mut Report) {
     let gunicorn = is_gunicorn_config(&cx.file.rel_path) && GUNICORN_LOG_SETTINGS.any_in(cx.text());
-    if !PY_LOG_WORDS.any_in(cx.text()) && !gunicorn {
+    let basic_config = PY_BASIC_CONFIG.iter().all(|w| w.any_in(cx.text()));
+    if !PY_LOG_WORDS.any_in(cx.text()) && !basic_config && !gunicorn {
         return;
     }
     let Some(tree) = cx.tree() else { return };
