@@ -74,8 +74,8 @@ fn check(cx: &Cx, out: &mut Report) {
 fn bindings(cx: &Cx) -> Vec<Binding> {
     let text = cx.text();
     // Parsing dominates a scan: skip it where no credential name can be bound to a
-    // secret. In these languages (JSON too) a string value is always quoted, which the
-    // gate relies on.
+    // secret. In the languages (and JSON) a string value is always quoted, which the gate
+    // relies on; in YAML it only looks for a credential name.
     let syntax = match cx.kind() {
         FileKind::Python => Some(names::Syntax::Python),
         k if k.is_js_like() => Some(names::Syntax::JavaScript),
@@ -83,6 +83,7 @@ fn bindings(cx: &Cx) -> Vec<Binding> {
         FileKind::Json | FileKind::PackageJson | FileKind::ComposerJson => {
             Some(names::Syntax::Json)
         }
+        k if k.is_yaml() => Some(names::Syntax::Yaml),
         _ => None,
     };
     if syntax.is_some_and(|s| !names::may_bind_credential(text, s)) {

@@ -75,6 +75,9 @@ fn check(cx: &Cx, out: &mut Report) {
         FileKind::DotEnv if secrets::is_env_template(&cx.file.rel_path) => {}
         // A JSON value is a whole string, so a service URL in it is plain in the text.
         FileKind::Json if !formats::may_contain_service_url(cx.text()) => {}
+        // So is a config value, unless escapes spell it (`"redis\x3a//…"`).
+        _ if !formats::may_contain_service_url(cx.text())
+            && memchr::memchr(b'\\', cx.text().as_bytes()).is_none() => {}
         _ => {
             let entries = if cx.kind() == FileKind::Yaml {
                 // Application config, not Kubernetes manifests (deploy-time environment).

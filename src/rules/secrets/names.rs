@@ -238,6 +238,9 @@ pub enum Syntax {
     /// Rust: the bound value may be a literal wrapped in a call (`String::from("…")`), so
     /// the literal written after the name is not necessarily the value.
     Rust,
+    /// YAML: any key, `KEY=value` item or Kubernetes `name:` value may be the name, so
+    /// only the name itself is judged.
+    Yaml,
 }
 
 /// Whether `text` may bind a credential name to a secret at all: some run of name
@@ -291,7 +294,18 @@ pub fn may_bind_credential(text: &str, syntax: Syntax) -> bool {
         ]
         .iter()
         .any(|k| bytes[..start].ends_with(k));
-        if declared && syntax != Syntax::Rust {
+        if declared && !matches!(syntax, Syntax::Rust | Syntax::Yaml) {
+            continue;
+        }
+        // A `key` or `pass` run may be the end of a name whose earlier words are joined to
+        // it by other characters (a YAML key `api:key`), which decide whether it is one.
+        if joined_to_name(bytes, start) && ends_in_qualified_word(run) {
+            return true;
+        }
+        if syntax == Syntax::Yaml {
+            if is_credential_tail(run) {
+                return true;
+            }
             continue;
         }
         let literal = match binds_after(&bytes[end..], syntax) {
@@ -321,6 +335,48 @@ pub fn may_bind_credential(text: &str, syntax: Syntax) -> bool {
         }
     }
     false
+}
+
+/// Whether `run`, or one of its `.`-separated tails, is a credential name.
+fn is_credential_tail(run: &str) -> bool {
+    let mut tail = run;
+    loop {
+        if is_credential_name(tail) {
+            return true;
+        }
+        match tail.split_once('.') {
+            Some((_, rest)) => tail = rest,
+            None => return false,
+        }
+    }
+}
+
+/// Whether the name run starting at `start` follows other non-blank characters that a
+/// key may hold (`api:key`, `db@pass`), rather than a blank, quote, bracket or separator
+/// (or a `/`: a name with one is a path, never a credential name).
+fn joined_to_name(bytes: &[u8], start: usize) -> bool {
+    start > 0
+        && !matches!(
+            bytes[start - 1],
+            b' ' | b'\t'
+                | b'\r'
+                | b'\n'
+                | b'"'
+                | b'\''
+                | b'`'
+                | b'('
+                | b'['
+                | b'{'
+                | b','
+                | b'='
+                | b'/'
+        )
+}
+
+/// Whether a name's last word is `key` or `pass`, which are credentials only after
+/// certain other words.
+fn ends_in_qualified_word(run: &str) -> bool {
+    word_parts(run).iter().any(|p| p == "key" || p == "pass")
 }
 
 /// What follows a name, for [`may_bind_credential`].
@@ -576,7 +632,7 @@ fn has_letter_escape(text: &str, syntax: Syntax) -> bool {
             || (js
                 && c.is_ascii_alphabetic()
                 && !matches!(c, b'n' | b'r' | b't' | b'b' | b'f' | b'v'));
-        letter && (syntax == Syntax::Rust || closes_as_key(&bytes[i + 2..]))
+        letter && (matches!(syntax, Syntax::Rust | Syntax::Yaml) || closes_as_key(&bytes[i + 2..]))
     })
 }
 
@@ -792,6 +848,24 @@ mod tests {
             "check(password): 'Kq8#vT2m!Lz'",
         ] {
             assert!(!may_bind_credential(text, Python), "{text}");
+        }
+        for yes in [
+            "db:\n  password: hunter2",
+            "env:\n  - name: DB_PASSWORD\n    value: x",
+            "environment:\n  - API_KEY=abc",
+            "{token: x}",
+            "\"pass\\x77ord\": x",
+            "api:key: x",
+        ] {
+            assert!(may_bind_credential(yes, Syntax::Yaml), "{yes}");
+        }
+        for no in [
+            "tokenizer: bert\nkeyboard: us",
+            "secretKeyRef:\n  name: db",
+            "url: https://example.com/key",
+            "",
+        ] {
+            assert!(!may_bind_credential(no, Syntax::Yaml), "{no}");
         }
         for text in [
             "const o = {password: 'changeme', token: 'abc'};",
