@@ -49,14 +49,15 @@ fn check(cx: &Cx, out: &mut Report) {
             _ => "keep one config that reads each value from the environment (e.g. `DATABASE_URL`, `LOG_LEVEL`) and set those variables per deploy".to_owned(),
         });
     }
-    if !may_compare(cx.text(), cx.kind()) {
+    // Comparisons are looked for in code only; config files are judged by their name.
+    let code = matches!(cx.kind(), FileKind::Python | FileKind::Rust) || cx.kind().is_js_like();
+    if !code || !may_compare(cx.text(), cx.kind()) {
         return;
     }
     match cx.kind() {
         FileKind::Python => python_rule(cx, out),
         FileKind::Rust => rust_rule(cx, out),
-        k if k.is_js_like() => js_rule(cx, out),
-        _ => {}
+        _ => js_rule(cx, out),
     }
 }
 

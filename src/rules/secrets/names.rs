@@ -373,10 +373,17 @@ fn joined_to_name(bytes: &[u8], start: usize) -> bool {
         )
 }
 
-/// Whether a name's last word is `key` or `pass`, which are credentials only after
-/// certain other words.
+/// Whether a name comes down to one `key` or `pass` once qualifiers are dropped: whether
+/// it is a credential then depends on the word before it.
 fn ends_in_qualified_word(run: &str) -> bool {
-    word_parts(run).iter().any(|p| p == "key" || p == "pass")
+    let mut parts = word_parts(run);
+    while parts
+        .last()
+        .is_some_and(|p| QUALIFIERS.contains(&p.as_str()) || p.chars().all(|c| c.is_ascii_digit()))
+    {
+        parts.pop();
+    }
+    matches!(parts.as_slice(), [p] if p == "key" || p == "pass")
 }
 
 /// What follows a name, for [`may_bind_credential`].
@@ -856,6 +863,7 @@ mod tests {
             "{token: x}",
             "\"pass\\x77ord\": x",
             "api:key: x",
+            "api:key_prod: x",
         ] {
             assert!(may_bind_credential(yes, Syntax::Yaml), "{yes}");
         }
@@ -863,6 +871,7 @@ mod tests {
             "tokenizer: bert\nkeyboard: us",
             "secretKeyRef:\n  name: db",
             "url: https://example.com/key",
+            "integrity: sha512-O3W2Q+oKeyB92dJ==",
             "",
         ] {
             assert!(!may_bind_credential(no, Syntax::Yaml), "{no}");
