@@ -148,8 +148,7 @@ fn check_target(t: &Target, opts: &ScanOptions<'_>) -> FileOutcome {
         ));
         return outcome;
     }
-    let file = SourceFile::from_bytes(t.rel.clone(), kind, &bytes);
-    drop(bytes);
+    let file = SourceFile::from_vec(t.rel.clone(), kind, bytes);
     check_file(&file, &t.abs, root, config, opts.report_unused_suppressions)
 }
 
@@ -184,6 +183,7 @@ fn check_file(
         scanned: true,
     };
 
+    let _checking = crate::lang::gate::checking(&file.text);
     let tree = crate::context::TreeSlot::default();
     let cx = Cx::new(file, abs, root, config, &tree);
     let mut raw: Vec<RawFinding> = Vec::new();

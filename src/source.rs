@@ -17,11 +17,17 @@ impl SourceFile {
     /// Decodes leniently: a UTF-8 BOM is dropped (editors do not count it as a column)
     /// and invalid sequences become U+FFFD, so one bad byte never hides a file's findings.
     pub fn from_bytes(rel_path: String, kind: FileKind, bytes: &[u8]) -> SourceFile {
-        let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-        let text = match std::str::from_utf8(bytes) {
-            Ok(s) => s.to_owned(),
-            Err(_) => String::from_utf8_lossy(bytes).into_owned(),
-        };
+        SourceFile::from_vec(rel_path, kind, bytes.to_vec())
+    }
+
+    /// [`SourceFile::from_bytes`] without a copy of valid UTF-8 (a read file's buffer
+    /// becomes its text).
+    pub fn from_vec(rel_path: String, kind: FileKind, mut bytes: Vec<u8>) -> SourceFile {
+        if bytes.starts_with(b"\xEF\xBB\xBF") {
+            bytes.drain(..3);
+        }
+        let text = String::from_utf8(bytes)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
         let lines = LineIndex::new(&text);
         SourceFile {
             rel_path,

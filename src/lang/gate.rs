@@ -5,6 +5,8 @@
 //! says no, the rule's syntax-tree analysis could not have reported anything either.
 
 use aho_corasick::AhoCorasick;
+use memchr::memmem::Finder;
+use std::cell::RefCell;
 use std::sync::OnceLock;
 
 /// Whether gates (and the engine's trigger-word prefilter) are in force. Setting
@@ -16,10 +18,62 @@ pub fn enabled() -> bool {
     *ENABLED.get_or_init(|| std::env::var_os("DOZEN_NO_GATES").is_none())
 }
 
+thread_local! {
+    /// The file this thread is checking, and its ASCII-lowercased copy once a gate asks.
+    static FILE: RefCell<Option<Folded>> = const { RefCell::new(None) };
+}
+
+struct Folded {
+    /// The text's address and length: gates use the copy only for exactly this text.
+    at: (usize, usize),
+    lower: Option<Vec<u8>>,
+}
+
+/// While the returned guard lives, gates on exactly `text` (the file being checked on
+/// this thread) search one ASCII-lowercased copy of it, made on first use, with SIMD
+/// substring search: several times faster than a case-insensitive automaton, which every
+/// gate would otherwise run over the whole file. Other texts (snippets, values) are
+/// searched with the automaton.
+pub fn checking(text: &str) -> FileGuard {
+    FILE.with(|f| {
+        *f.borrow_mut() = Some(Folded {
+            at: (text.as_ptr() as usize, text.len()),
+            lower: None,
+        });
+    });
+    FileGuard(())
+}
+
+/// Ends [`checking`] when dropped.
+pub struct FileGuard(());
+
+impl Drop for FileGuard {
+    fn drop(&mut self) {
+        FILE.with(|f| f.borrow_mut().take());
+    }
+}
+
+/// `f` over the lowercased copy of `text`, if `text` is the file being checked.
+fn with_lower<R>(text: &str, f: impl FnOnce(&[u8]) -> R) -> Option<R> {
+    FILE.with(|cell| {
+        let mut cell = cell.try_borrow_mut().ok()?;
+        let folded = cell.as_mut()?;
+        if folded.at != (text.as_ptr() as usize, text.len()) {
+            return None;
+        }
+        let lower = folded
+            .lower
+            .get_or_insert_with(|| text.as_bytes().to_ascii_lowercase());
+        Some(f(lower))
+    })
+}
+
 /// A fixed set of words, matched ASCII-case-insensitively, compiled on first use.
 pub struct Words {
     words: &'static [&'static str],
     matcher: OnceLock<AhoCorasick>,
+    /// One substring finder per word, lowercased, for [`checking`]'s copy.
+    finders: OnceLock<Vec<Finder<'static>>>,
 }
 
 impl Words {
@@ -27,6 +81,7 @@ impl Words {
         Words {
             words,
             matcher: OnceLock::new(),
+            finders: OnceLock::new(),
         }
     }
 
@@ -39,18 +94,67 @@ impl Words {
         })
     }
 
-    /// Every occurrence of the words in `text`, without overlaps, whether gates are on or
-    /// not: for gates that look at what surrounds each word.
-    pub fn find_iter<'t>(
-        &'t self,
-        text: &'t str,
-    ) -> impl Iterator<Item = aho_corasick::Match> + 't {
-        self.matcher().find_iter(text)
+    fn finders(&self) -> &[Finder<'static>] {
+        self.finders.get_or_init(|| {
+            self.words
+                .iter()
+                .map(|w| Finder::new(w.to_ascii_lowercase().as_bytes()).into_owned())
+                .collect()
+        })
+    }
+
+    /// Whether `hit(start, end)` holds for some occurrence of the words in `text`,
+    /// overlapping ones included, visited in no particular order.
+    fn any_occurrence(&self, text: &str, hit: impl Fn(usize, usize) -> bool) -> bool {
+        with_lower(text, |lower| {
+            self.finders().iter().any(|f| {
+                let len = f.needle().len();
+                f.find_iter(lower).any(|start| hit(start, start + len))
+            })
+        })
+        .unwrap_or_else(|| {
+            self.matcher()
+                .find_overlapping_iter(text)
+                .any(|m| hit(m.start(), m.end()))
+        })
+    }
+
+    /// Every occurrence of the words in `text`, overlapping ones included, in no
+    /// particular order.
+    fn occurrences(&self, text: &str) -> Vec<(usize, usize)> {
+        with_lower(text, |lower| {
+            self.finders()
+                .iter()
+                .flat_map(|f| {
+                    let len = f.needle().len();
+                    f.find_iter(lower).map(move |start| (start, start + len))
+                })
+                .collect()
+        })
+        .unwrap_or_else(|| {
+            self.matcher()
+                .find_overlapping_iter(text)
+                .map(|m| (m.start(), m.end()))
+                .collect()
+        })
+    }
+
+    /// Every occurrence of the words in `text` in order of their start, whether gates are
+    /// on or not: for gates that look at what surrounds each word. Occurrences may overlap
+    /// (`passecret` holds `pass` and `secret`).
+    pub fn find_iter(&self, text: &str) -> Vec<(usize, usize)> {
+        let mut all = self.occurrences(text);
+        all.sort_unstable();
+        all
     }
 
     /// Whether any of the words occurs anywhere in `text`.
     pub fn any_in(&self, text: &str) -> bool {
-        !enabled() || self.matcher().is_match(text)
+        !enabled()
+            || with_lower(text, |lower| {
+                self.finders().iter().any(|f| f.find(lower).is_some())
+            })
+            .unwrap_or_else(|| self.matcher().is_match(text))
     }
 
     /// Whether any of the words occurs in `text` as a whole name called like a function:
@@ -62,9 +166,9 @@ impl Words {
         }
         let bytes = text.as_bytes();
         let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80;
-        self.matcher().find_overlapping_iter(text).any(|m| {
-            let before_ok = m.start() == 0 || !ident(bytes[m.start() - 1]);
-            let after = bytes[m.end()..]
+        self.any_occurrence(text, |start, end| {
+            let before_ok = start == 0 || !ident(bytes[start - 1]);
+            let after = bytes[end..]
                 .iter()
                 .find(|b| !b.is_ascii_whitespace())
                 .copied();
@@ -80,10 +184,8 @@ impl Words {
         }
         let bytes = text.as_bytes();
         let quote = |b: Option<&u8>| matches!(b, Some(b'"' | b'\'' | b'`'));
-        self.matcher().find_overlapping_iter(text).any(|m| {
-            let mut after = bytes[m.end()..]
-                .iter()
-                .skip_while(|b| b.is_ascii_whitespace());
+        self.any_occurrence(text, |start, end| {
+            let mut after = bytes[end..].iter().skip_while(|b| b.is_ascii_whitespace());
             let assigned = match after.next() {
                 Some(b'=') => after.next() != Some(&b'='),
                 // An annotation: `=` later on the line, not part of `==`, `<=`, `!=`, `>=`.
@@ -97,8 +199,7 @@ impl Words {
                 }
                 _ => false,
             };
-            let quoted =
-                m.start() > 0 && quote(bytes.get(m.start() - 1)) && quote(bytes.get(m.end()));
+            let quoted = start > 0 && quote(bytes.get(start - 1)) && quote(bytes.get(end));
             assigned || quoted
         })
     }
@@ -111,18 +212,21 @@ impl Words {
 
     /// Every occurrence of the words in `text` as a whole quoted string (see
     /// [`Words::quoted_in`]), as the span from its opening quote to after its closing one,
-    /// whether gates are on or not.
-    pub fn quoted_iter<'t>(&'t self, text: &'t str) -> impl Iterator<Item = (usize, usize)> + 't {
+    /// in no particular order, whether gates are on or not.
+    pub fn quoted_iter(&self, text: &str) -> impl Iterator<Item = (usize, usize)> {
         let bytes = text.as_bytes();
         let quote = |b: u8| matches!(b, b'"' | b'\'' | b'`');
         let blank = |b: &u8| *b == b' ' || *b == b'\t';
-        self.matcher()
-            .find_overlapping_iter(text)
-            .filter_map(move |m| {
-                let open = bytes[..m.start()].iter().rposition(|b| !blank(b))?;
-                let close = m.end() + bytes[m.end()..].iter().position(|b| !blank(b))?;
+        let spans: Vec<(usize, usize)> = self
+            .occurrences(text)
+            .into_iter()
+            .filter_map(|(start, end)| {
+                let open = bytes[..start].iter().rposition(|b| !blank(b))?;
+                let close = end + bytes[end..].iter().position(|b| !blank(b))?;
                 (quote(bytes[open]) && quote(bytes[close])).then_some((open, close + 1))
             })
+            .collect();
+        spans.into_iter()
     }
 
     #[cfg(test)]
@@ -183,5 +287,44 @@ mod tests {
         ] {
             assert!(!W.assigned_or_quoted_in(no), "{no}");
         }
+    }
+
+    #[test]
+    fn the_lowercased_copy_finds_what_the_automaton_finds() {
+        static W: Words = Words::new(&["Debug", "run", "prod", "PASS"]);
+        for text in [
+            "app.run(debug=True)",
+            "DEBUG = 'Prod'",
+            "passecret = 1\nRERUN(x)",
+            "nothing here",
+            "\"run\" == x; PassWord",
+        ] {
+            let plain = (
+                W.any_in(text),
+                W.called_in(text),
+                W.assigned_or_quoted_in(text),
+                {
+                    let mut q: Vec<_> = W.quoted_iter(text).collect();
+                    q.sort_unstable();
+                    q
+                },
+                W.find_iter(text),
+            );
+            let _checking = checking(text);
+            let folded = (
+                W.any_in(text),
+                W.called_in(text),
+                W.assigned_or_quoted_in(text),
+                {
+                    let mut q: Vec<_> = W.quoted_iter(text).collect();
+                    q.sort_unstable();
+                    q
+                },
+                W.find_iter(text),
+            );
+            assert!(with_lower(text, |_| ()).is_some());
+            assert_eq!(plain, folded, "{text}");
+        }
+        assert!(with_lower("x", |_| ()).is_none());
     }
 }

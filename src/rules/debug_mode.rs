@@ -77,8 +77,8 @@ fn python_may_set_debug(src: &str) -> bool {
         return true;
     }
     let bytes = src.as_bytes();
-    let bound_true = TRUE.find_iter(src).any(|m| {
-        let before = &bytes[..m.start()];
+    let bound_true = TRUE.find_iter(src).into_iter().any(|(start, _)| {
+        let before = &bytes[..start];
         let before = &before[..before.len()
             - before
                 .iter()

@@ -269,18 +269,18 @@ pub fn may_bind_credential(text: &str, syntax: Syntax) -> bool {
             || (dollar && b == b'$')
     };
     let mut checked_to = 0;
-    for m in STEMS.find_iter(text) {
-        if m.start() < checked_to {
+    for (m_start, m_end) in STEMS.find_iter(text) {
+        if m_start < checked_to {
             continue;
         }
-        let start = bytes[..m.start()]
+        let start = bytes[..m_start]
             .iter()
             .rposition(|&b| !in_name(b))
             .map_or(0, |i| i + 1);
-        let end = bytes[m.end()..]
+        let end = bytes[m_end..]
             .iter()
             .position(|&b| !in_name(b))
-            .map_or(bytes.len(), |i| m.end() + i);
+            .map_or(bytes.len(), |i| m_end + i);
         checked_to = end;
         // Runs start and end on ASCII bytes or at the text's ends: always char boundaries.
         let run = &text[start..end];
