@@ -275,15 +275,15 @@ fn applicable_rules(file: &SourceFile) -> Vec<&'static Rule> {
         let mut owner = Vec::new();
         for (i, r) in RULES.iter().enumerate() {
             for t in r.triggers {
-                patterns.push(*t);
+                patterns.push(t.to_ascii_lowercase());
                 owner.push(i);
             }
         }
         Prefilter {
             // A DFA: the overlapping search reads every byte of every file, and a DFA
-            // does that fastest.
+            // does that fastest. It reads the file's lowercased copy (the gates' copy,
+            // `gate::checking`), so it needs no case-insensitive states.
             matcher: AhoCorasick::builder()
-                .ascii_case_insensitive(true)
                 .kind(Some(aho_corasick::AhoCorasickKind::DFA))
                 .build(&patterns)
                 .expect("trigger words are plain strings"),
@@ -297,15 +297,20 @@ fn applicable_rules(file: &SourceFile) -> Vec<&'static Rule> {
     if !needs_scan.is_empty() {
         let mut hit = vec![false; RULES.len()];
         let mut remaining = needs_scan.len();
-        for m in pf.matcher.find_overlapping_iter(file.text.as_str()) {
-            let r = pf.owner[m.pattern().as_usize()];
-            if wanted[r] && !hit[r] {
-                hit[r] = true;
-                remaining -= 1;
-                if remaining == 0 {
-                    break;
+        let mut scan = |lower: &[u8]| {
+            for m in pf.matcher.find_overlapping_iter(lower) {
+                let r = pf.owner[m.pattern().as_usize()];
+                if wanted[r] && !hit[r] {
+                    hit[r] = true;
+                    remaining -= 1;
+                    if remaining == 0 {
+                        break;
+                    }
                 }
             }
+        };
+        if crate::lang::gate::with_lower(&file.text, &mut scan).is_none() {
+            scan(file.text.to_ascii_lowercase().as_bytes());
         }
         for i in needs_scan {
             wanted[i] = hit[i];

@@ -54,7 +54,7 @@ impl Drop for FileGuard {
 }
 
 /// `f` over the lowercased copy of `text`, if `text` is the file being checked.
-fn with_lower<R>(text: &str, f: impl FnOnce(&[u8]) -> R) -> Option<R> {
+pub fn with_lower<R>(text: &str, f: impl FnOnce(&[u8]) -> R) -> Option<R> {
     FILE.with(|cell| {
         let mut cell = cell.try_borrow_mut().ok()?;
         let folded = cell.as_mut()?;

@@ -268,10 +268,10 @@ pub fn per_environment_file(rel_path: &str) -> Option<String> {
 // ---------------------------------------------------------------- Python
 
 fn python_rule(cx: &Cx, out: &mut Report) {
-    let Some(tree) = cx.tree() else { return };
+    let Some(_tree) = cx.tree() else { return };
     let src = cx.text();
     let imports = cx.py_imports();
-    py::walk(tree.root_node(), |n| match n.kind() {
+    cx.nodes().iter().for_each(|&n| match n.kind() {
         "comparison_operator" => python_comparison(n, src, imports, out),
         "match_statement" => {
             let Some(subject) = n.child_by_field_name("subject") else {
@@ -388,9 +388,9 @@ fn report_literal(out: &mut Report, var: &str, lit: Node<'_>, src: &str, kind: F
 // ---------------------------------------------------------------- JavaScript / TypeScript
 
 fn js_rule(cx: &Cx, out: &mut Report) {
-    let Some(tree) = cx.tree() else { return };
+    let Some(_tree) = cx.tree() else { return };
     let src = cx.text();
-    py::walk(tree.root_node(), |n| match n.kind() {
+    cx.nodes().iter().for_each(|&n| match n.kind() {
         "binary_expression" => {
             let op = n
                 .child_by_field_name("operator")

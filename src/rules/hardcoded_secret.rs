@@ -90,12 +90,12 @@ fn bindings(cx: &Cx) -> Vec<Binding> {
         return Vec::new();
     }
     match cx.kind() {
-        FileKind::Python => cx.tree().map_or_else(Vec::new, |t| {
-            secrets::python::bindings(t, text, cx.py_imports())
+        FileKind::Python => cx.tree().map_or_else(Vec::new, |_| {
+            secrets::python::bindings(cx.nodes(), text, cx.py_imports())
         }),
         k if k.is_js_like() => cx
             .tree()
-            .map_or_else(Vec::new, |t| secrets::js::bindings(t, text)),
+            .map_or_else(Vec::new, |_| secrets::js::bindings(cx.nodes(), text)),
         FileKind::Rust => cx.rust().map_or_else(Vec::new, |ast| {
             secrets::rust::scan(cx.file, ast, &Uses::collect(ast)).bindings
         }),

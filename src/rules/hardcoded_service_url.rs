@@ -349,7 +349,7 @@ fn python_rule(cx: &Cx, hits: &mut Vec<Hit>) {
     let Some((clients, urls)) = gates(src, &PY_CLIENT_MODULES) else {
         return;
     };
-    let Some(tree) = cx.tree() else { return };
+    let Some(_tree) = cx.tree() else { return };
     let imports = cx.py_imports();
     for (name, call) in cx.py_calls().iter().filter(|_| clients) {
         let Some(client) = PY_CLIENTS
@@ -388,7 +388,7 @@ fn python_rule(cx: &Cx, hits: &mut Vec<Hit>) {
         }
     }
     if urls {
-        url_hits(py::literals(tree, src, imports), hits);
+        url_hits(py::literals(cx.nodes(), src, imports), hits);
     }
 }
 
@@ -509,7 +509,7 @@ fn js_rule(cx: &Cx, hits: &mut Vec<Hit>) {
     let Some((clients, urls)) = gates(src, &JS_CLIENT_MODULES) else {
         return;
     };
-    let (Some(tree), Some(_lang)) = (cx.tree(), cx.lang()) else {
+    let (Some(_tree), Some(_lang)) = (cx.tree(), cx.lang()) else {
         return;
     };
     let mut calls: Vec<(&'static str, Vec<Node<'_>>)> = Vec::new();
@@ -519,7 +519,7 @@ fn js_rule(cx: &Cx, hits: &mut Vec<Hit>) {
         }
     }
     // `require("knex")({ … })`
-    py::walk(tree.root_node(), |n| {
+    cx.nodes().iter().for_each(|&n| {
         if !clients || n.kind() != "call_expression" {
             return;
         }
@@ -560,7 +560,7 @@ fn js_rule(cx: &Cx, hits: &mut Vec<Hit>) {
         }
     }
     if urls {
-        url_hits(secrets::js::literals(tree, src), hits);
+        url_hits(secrets::js::literals(cx.nodes(), src), hits);
     }
 }
 

@@ -1,11 +1,10 @@
 //! JavaScript/TypeScript: name/value bindings, string literals (with env-fallback
 //! detection) and reads of environment-name variables, from the tree-sitter tree.
 
-use super::python::walk;
 use super::{Binding, Literal};
 use crate::finding::Span;
 use crate::parse::treesitter::{self, text};
-use tree_sitter::{Node, Tree};
+use tree_sitter::Node;
 
 /// The text inside a string or template literal's quotes.
 pub fn content_span(node: Node<'_>) -> Span {
@@ -42,9 +41,9 @@ fn is_literal(node: Node<'_>) -> bool {
 /// Every name bound to a string literal: `const`/`let`/`var`, assignments (to members and
 /// subscripts too), object properties, class fields, parameter defaults, JSX attributes,
 /// and setter calls (`.setPassword("…")`). Env-read fallbacks are left out.
-pub fn bindings(tree: &Tree, src: &str) -> Vec<Binding> {
+pub fn bindings(nodes: &[Node<'_>], src: &str) -> Vec<Binding> {
     let mut out = Vec::new();
-    walk(tree.root_node(), |n| {
+    nodes.iter().for_each(|&n| {
         let (name, value) = match n.kind() {
             "variable_declarator" => (
                 n.child_by_field_name("name"),
@@ -112,9 +111,9 @@ fn is_setter(method: &str) -> bool {
 }
 
 /// Every string literal with a fixed value, except module specifiers and property keys.
-pub fn literals(tree: &Tree, src: &str) -> Vec<Literal> {
+pub fn literals(nodes: &[Node<'_>], src: &str) -> Vec<Literal> {
     let mut out = Vec::new();
-    walk(tree.root_node(), |n| {
+    nodes.iter().for_each(|&n| {
         if !is_literal(n) {
             return;
         }
@@ -279,13 +278,14 @@ const el = <Foo apiKey="k" />;
                 src.to_owned()
             };
             let tree = parse(lang, &src).unwrap();
-            let got: Vec<(String, String)> = bindings(&tree, &src)
-                .into_iter()
-                .map(|b| {
-                    assert_eq!(&src[b.span.start..b.span.end], b.value);
-                    (b.name, b.value)
-                })
-                .collect();
+            let got: Vec<(String, String)> =
+                bindings(&crate::lang::web::preorder(tree.root_node()), &src)
+                    .into_iter()
+                    .map(|b| {
+                        assert_eq!(&src[b.span.start..b.span.end], b.value);
+                        (b.name, b.value)
+                    })
+                    .collect();
             let mut want = vec![
                 ("password", "a"),
                 ("b", "x"),
@@ -309,7 +309,10 @@ const el = <Foo apiKey="k" />;
         }
         let ts = "class A { private readonly apiKey: string = \"f\"; }\nfunction g(token: string = \"t\") {}";
         let tree = parse(Lang::TypeScript, ts).unwrap();
-        let names: Vec<String> = bindings(&tree, ts).into_iter().map(|b| b.name).collect();
+        let names: Vec<String> = bindings(&crate::lang::web::preorder(tree.root_node()), ts)
+            .into_iter()
+            .map(|b| b.name)
+            .collect();
         assert_eq!(names, ["apiKey", "token"]);
     }
 
@@ -325,7 +328,7 @@ const e = "five";
 const x = require("x");
 "#;
         let tree = parse(Lang::JavaScript, src).unwrap();
-        let l = literals(&tree, src);
+        let l = literals(&crate::lang::web::preorder(tree.root_node()), src);
         let got: Vec<(&str, bool)> = l
             .iter()
             .map(|l| (l.value.as_str(), l.env_fallback))

@@ -5,7 +5,7 @@ use super::{Binding, Literal};
 use crate::finding::Span;
 use crate::lang::python::Imports;
 use crate::parse::treesitter::{self, text};
-use tree_sitter::{Node, Tree};
+use tree_sitter::Node;
 
 /// Pre-order walk without recursion.
 pub fn walk<'t>(root: Node<'t>, mut f: impl FnMut(Node<'t>)) {
@@ -77,9 +77,9 @@ fn target_name(node: Node<'_>, src: &str) -> Option<String> {
 /// Every name bound to a string literal: assignments (annotated, class attributes,
 /// attribute and subscript targets), keyword arguments, dict literal keys, parameter
 /// defaults. Literals that are env-read fallbacks are left out.
-pub fn bindings(tree: &Tree, src: &str, imports: &Imports) -> Vec<Binding> {
+pub fn bindings(nodes: &[Node<'_>], src: &str, imports: &Imports) -> Vec<Binding> {
     let mut out = Vec::new();
-    walk(tree.root_node(), |n| {
+    nodes.iter().for_each(|&n| {
         let (name, value) = match n.kind() {
             "assignment" => (
                 n.child_by_field_name("left")
@@ -139,9 +139,9 @@ pub fn bindings(tree: &Tree, src: &str, imports: &Imports) -> Vec<Binding> {
 
 /// Every string literal with a fixed value (f-strings with interpolation, docstrings and
 /// the pieces of a concatenation are skipped; the concatenation counts as one).
-pub fn literals(tree: &Tree, src: &str, imports: &Imports) -> Vec<Literal> {
+pub fn literals(nodes: &[Node<'_>], src: &str, imports: &Imports) -> Vec<Literal> {
     let mut out = Vec::new();
-    walk(tree.root_node(), |n| {
+    nodes.iter().for_each(|&n| {
         if !matches!(n.kind(), "string" | "concatenated_string") {
             return;
         }
@@ -326,14 +326,14 @@ mod tests {
     fn run(src: &str) -> (Pairs, Flags) {
         let tree = parse(Lang::Python, src).unwrap();
         let imports = Imports::collect(&tree, src);
-        let b = bindings(&tree, src, &imports)
+        let b = bindings(&crate::lang::web::preorder(tree.root_node()), src, &imports)
             .into_iter()
             .map(|b| {
                 assert_eq!(&src[b.span.start..b.span.end], b.value);
                 (b.name, b.value)
             })
             .collect();
-        let l = literals(&tree, src, &imports)
+        let l = literals(&crate::lang::web::preorder(tree.root_node()), src, &imports)
             .into_iter()
             .map(|l| (l.value, l.env_fallback))
             .collect();
