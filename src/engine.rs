@@ -65,8 +65,15 @@ pub fn scan(opts: &ScanOptions<'_>) -> Result<Scan, String> {
         .stack_size(16 * 1024 * 1024)
         .build()
         .map_err(|e| format!("cannot start worker threads: {e}"))?;
-    let outcomes: Vec<FileOutcome> =
-        pool.install(|| targets.par_iter().map(|t| check_target(t, opts)).collect());
+    // One file per task: files differ in cost by orders of magnitude, and a worker must
+    // never sit idle while another works through a run of large ones.
+    let outcomes: Vec<FileOutcome> = pool.install(|| {
+        targets
+            .par_iter()
+            .with_max_len(1)
+            .map(|t| check_target(t, opts))
+            .collect()
+    });
     let facts: HashSet<&'static str> = outcomes
         .iter()
         .flat_map(|o| o.facts.iter().copied())
