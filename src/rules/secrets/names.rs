@@ -303,7 +303,7 @@ pub fn may_bind_credential(text: &str, syntax: Syntax) -> bool {
             return true;
         }
         if syntax == Syntax::Yaml {
-            if is_credential_tail(run) {
+            if tails(run).any(is_credential_name) {
                 return true;
             }
             continue;
@@ -321,34 +321,19 @@ pub fn may_bind_credential(text: &str, syntax: Syntax) -> bool {
         };
         // A literal is plain ASCII-delimited text without escapes: its bytes are the value.
         let literal = literal.and_then(|l| std::str::from_utf8(l).ok());
-        let mut tail = run;
-        loop {
-            if is_credential_name(tail)
+        if tails(run).any(|tail| {
+            is_credential_name(tail)
                 && literal.is_none_or(|v| super::values::not_a_secret(tail, v).is_none())
-            {
-                return true;
-            }
-            match tail.split_once('.') {
-                Some((_, rest)) => tail = rest,
-                None => break,
-            }
+        }) {
+            return true;
         }
     }
     false
 }
 
-/// Whether `run`, or one of its `.`-separated tails, is a credential name.
-fn is_credential_tail(run: &str) -> bool {
-    let mut tail = run;
-    loop {
-        if is_credential_name(tail) {
-            return true;
-        }
-        match tail.split_once('.') {
-            Some((_, rest)) => tail = rest,
-            None => return false,
-        }
-    }
+/// `run` and its `.`-separated tails: `self.db.password`, `db.password`, `password`.
+fn tails(run: &str) -> impl Iterator<Item = &str> {
+    std::iter::successors(Some(run), |t| t.split_once('.').map(|(_, rest)| rest))
 }
 
 /// Whether the name run starting at `start` follows other non-blank characters that a
