@@ -299,29 +299,21 @@ mod tests {
             "nothing here",
             "\"run\" == x; PassWord",
         ] {
-            let plain = (
-                W.any_in(text),
-                W.called_in(text),
-                W.assigned_or_quoted_in(text),
-                {
-                    let mut q: Vec<_> = W.quoted_iter(text).collect();
-                    q.sort_unstable();
-                    q
-                },
-                W.find_iter(text),
-            );
+            // Every search, once with the automaton and once on the lowercased copy.
+            let all = |text: &str| {
+                let mut quoted: Vec<_> = W.quoted_iter(text).collect();
+                quoted.sort_unstable();
+                (
+                    W.any_in(text),
+                    W.called_in(text),
+                    W.assigned_or_quoted_in(text),
+                    quoted,
+                    W.find_iter(text),
+                )
+            };
+            let plain = all(text);
             let _checking = checking(text);
-            let folded = (
-                W.any_in(text),
-                W.called_in(text),
-                W.assigned_or_quoted_in(text),
-                {
-                    let mut q: Vec<_> = W.quoted_iter(text).collect();
-                    q.sort_unstable();
-                    q
-                },
-                W.find_iter(text),
-            );
+            let folded = all(text);
             assert!(with_lower(text, |_| ()).is_some());
             assert_eq!(plain, folded, "{text}");
         }
