@@ -19,6 +19,7 @@ use crate::finding::Span;
 use crate::parse::treesitter::named_children;
 use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
 use tree_sitter::{Node, Parser, Tree};
 
 /// Substitution levels (`$(…)`, `<(…)`, `sh -c '…'`) converted before giving up with an
@@ -175,6 +176,28 @@ pub enum Connector {
 /// Parses a shell script. Never fails: invalid syntax yields the commands that could be
 /// recovered plus [`Script::errors`].
 pub fn parse(src: &str) -> Script {
+    // Scripts repeat across a tree (the same install block in every variant of an image,
+    // the same step in every workflow), and reading one costs far more than a lookup: a
+    // scan keeps what it read, keyed by the exact text, up to a bound on the text kept.
+    static SEEN: Mutex<Option<(HashMap<String, Script>, usize)>> = Mutex::new(None);
+    const MAX_KEPT_BYTES: usize = 4 << 20;
+    if let Some((seen, _)) = SEEN.lock().ok().as_deref().and_then(Option::as_ref) {
+        if let Some(script) = seen.get(src) {
+            return script.clone();
+        }
+    }
+    let script = read_script(src);
+    if let Ok(mut guard) = SEEN.lock() {
+        let (seen, kept) = guard.get_or_insert_with(Default::default);
+        if *kept + src.len() <= MAX_KEPT_BYTES {
+            *kept += src.len();
+            seen.insert(src.to_owned(), script.clone());
+        }
+    }
+    script
+}
+
+fn read_script(src: &str) -> Script {
     let Some(top) = convert(src, Ctx::default(), 0, 0) else {
         return Script {
             commands: Vec::new(),
