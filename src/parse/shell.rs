@@ -2330,6 +2330,16 @@ mod tests {
     }
 
     #[test]
+    fn a_script_read_again_comes_from_the_cache_unchanged() {
+        let src = "apt-get update && apt-get install -y curl\nbash -c 'pip install x'";
+        let fresh = read_script(src);
+        assert_eq!(parse(src), fresh);
+        assert_eq!(parse(src), fresh);
+        let at = parse_at(src, 10);
+        assert_eq!(at.commands[0].span, fresh.commands[0].span.offset(10));
+    }
+
+    #[test]
     fn parse_at_offsets_spans() {
         let file = "RUN apt-get install -y curl && $(x)\n";
         let s = parse_at(&file[4..], 4);
