@@ -78,13 +78,7 @@ fn python_may_set_debug(src: &str) -> bool {
     }
     let bytes = src.as_bytes();
     let bound_true = TRUE.find_iter(src).into_iter().any(|(start, _)| {
-        let before = &bytes[..start];
-        let before = &before[..before.len()
-            - before
-                .iter()
-                .rev()
-                .take_while(|b| b.is_ascii_whitespace())
-                .count()];
+        let before = bytes[..start].trim_ascii_end();
         match before {
             [.., b'=' | b'!' | b'<' | b'>', b'='] => false,
             [.., b'=' | b':'] => true,

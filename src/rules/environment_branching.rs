@@ -85,29 +85,29 @@ fn may_compare(text: &str, kind: FileKind) -> bool {
 /// reported take: `… == "prod"`, `"prod" != …`, `… in "prod"`, or an item of a
 /// tuple/list/set right after `in` / `not in` (`env in ("dev", "test")`).
 fn python_compared(text: &[u8], start: usize, end: usize) -> bool {
-    let after = trim_start(&text[end..]);
+    let after = text[end..].trim_ascii_start();
     if after.starts_with(b"==") || after.starts_with(b"!=") {
         return true;
     }
-    let mut before = trim_end(&text[..start]);
+    let mut before = text[..start].trim_ascii_end();
     let mut in_container = false;
     loop {
         match before.last() {
             // An earlier item of the same container: a plain string literal.
             Some(b',') => {
-                let item = trim_end(&before[..before.len() - 1]);
+                let item = before[..before.len() - 1].trim_ascii_end();
                 let Some(&q @ (b'"' | b'\'')) = item.last() else {
                     return false;
                 };
                 let Some(open) = item[..item.len() - 1].iter().rposition(|&b| b == q) else {
                     return false;
                 };
-                before = trim_end(&item[..open]);
+                before = item[..open].trim_ascii_end();
                 in_container = true;
             }
             // The container's opening bracket, right after `in`.
             Some(b'(' | b'[' | b'{') => {
-                return ends_with_word(trim_end(&before[..before.len() - 1]), b"in");
+                return ends_with_word(before[..before.len() - 1].trim_ascii_end(), b"in");
             }
             _ if in_container => return false,
             _ => {
@@ -117,19 +117,6 @@ fn python_compared(text: &[u8], start: usize, end: usize) -> bool {
             }
         }
     }
-}
-
-fn trim_start(text: &[u8]) -> &[u8] {
-    &text[text.iter().take_while(|b| b.is_ascii_whitespace()).count()..]
-}
-
-fn trim_end(text: &[u8]) -> &[u8] {
-    &text[..text.len()
-        - text
-            .iter()
-            .rev()
-            .take_while(|b| b.is_ascii_whitespace())
-            .count()]
 }
 
 /// Whether `text` ends with `word` as a whole word.

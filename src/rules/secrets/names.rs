@@ -458,7 +458,7 @@ fn lone_literal(op: u8, after_operator: &[u8], syntax: Syntax) -> Value<'_> {
                 .position(|&b| b == b'\n')
                 .unwrap_or(value.len());
             let rest = &value[line_end..];
-            value = &rest[rest.iter().take_while(|b| b.is_ascii_whitespace()).count()..];
+            value = rest.trim_ascii_start();
         }
         // `b"…"`, `r"…"`, `u"…"`: without escapes, the same value as the bare literal.
         let prefix = value.iter().take_while(|b| b"rRbBuU".contains(b)).count();
@@ -503,7 +503,7 @@ fn lone_literal(op: u8, after_operator: &[u8], syntax: Syntax) -> Value<'_> {
     }
     let mut next = &body[len + 1..];
     loop {
-        next = &next[next.iter().take_while(|b| b.is_ascii_whitespace()).count()..];
+        next = next.trim_ascii_start();
         match next.first() {
             // A comment between two pieces of a parenthesised concatenation.
             Some(b'#') => {
