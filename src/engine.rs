@@ -5,6 +5,7 @@ use crate::classify::{self, FileKind};
 use crate::config::{Config, Level};
 use crate::context::{Cx, RawFinding, Report};
 use crate::finding::{self, Finding, Span};
+use crate::lang::gate;
 use crate::rules::{self, PARSE_ERROR, RULES, Rule};
 use crate::source::SourceFile;
 use crate::suppress;
@@ -190,7 +191,7 @@ fn check_file(
         scanned: true,
     };
 
-    let _checking = crate::lang::gate::checking(&file.text);
+    let _checking = gate::checking(&file.text);
     let tree = crate::context::TreeSlot::default();
     let cx = Cx::new(file, abs, root, config, &tree);
     let mut raw: Vec<RawFinding> = Vec::new();
@@ -270,21 +271,36 @@ fn check_file(
 }
 
 /// The registered rules that want this file kind and whose trigger words occur in it.
+/// When `hardcoded-secret` wants the file, the same pass records where the credential
+/// formats' prefixes occur ([`gate::record_prefix_hits`]), so the file is read once.
 fn applicable_rules(file: &SourceFile) -> Vec<&'static Rule> {
+    /// Pattern owner of a format prefix, rather than a rule's trigger.
+    const FORMAT: usize = usize::MAX;
     struct Prefilter {
         matcher: AhoCorasick,
-        /// Pattern index → rule index.
+        /// Pattern index → rule index, or [`FORMAT`].
         owner: Vec<usize>,
+        /// Pattern index → index of the format's prefix (for [`FORMAT`] patterns).
+        prefix: Vec<usize>,
+        /// The rule whose format scan reads the prefixes.
+        secrets: Option<usize>,
     }
     static PREFILTER: OnceLock<Prefilter> = OnceLock::new();
     let pf = PREFILTER.get_or_init(|| {
         let mut patterns = Vec::new();
         let mut owner = Vec::new();
+        let mut prefix = Vec::new();
         for (i, r) in RULES.iter().enumerate() {
             for t in r.triggers {
                 patterns.push(t.to_ascii_lowercase());
                 owner.push(i);
+                prefix.push(0);
             }
+        }
+        for (k, p) in rules::secrets::formats::pattern_prefixes().enumerate() {
+            patterns.push(p.to_ascii_lowercase());
+            owner.push(FORMAT);
+            prefix.push(k);
         }
         Prefilter {
             // A DFA: the overlapping search reads every byte of every file, and a DFA
@@ -295,29 +311,41 @@ fn applicable_rules(file: &SourceFile) -> Vec<&'static Rule> {
                 .build(&patterns)
                 .expect("trigger words are plain strings"),
             owner,
+            prefix,
+            secrets: RULES.iter().position(|r| r.id == "hardcoded-secret"),
         }
     });
     let mut wanted: Vec<bool> = RULES.iter().map(|r| r.kinds.contains(&file.kind)).collect();
     let needs_scan: Vec<usize> = (0..RULES.len())
-        .filter(|&i| wanted[i] && !RULES[i].triggers.is_empty() && crate::lang::gate::enabled())
+        .filter(|&i| wanted[i] && !RULES[i].triggers.is_empty() && gate::enabled())
         .collect();
     if !needs_scan.is_empty() {
+        let formats = pf.secrets.is_some_and(|i| wanted[i]);
         let mut hit = vec![false; RULES.len()];
         let mut remaining = needs_scan.len();
+        let mut prefixes = Vec::new();
         let mut scan = |lower: &[u8]| {
             for m in pf.matcher.find_overlapping_iter(lower) {
-                let r = pf.owner[m.pattern().as_usize()];
-                if wanted[r] && !hit[r] {
+                let p = m.pattern().as_usize();
+                let r = pf.owner[p];
+                if r == FORMAT {
+                    if formats {
+                        prefixes.push((m.start(), pf.prefix[p]));
+                    }
+                } else if wanted[r] && !hit[r] {
                     hit[r] = true;
                     remaining -= 1;
-                    if remaining == 0 {
+                    if remaining == 0 && !formats {
                         break;
                     }
                 }
             }
         };
-        if crate::lang::gate::with_lower(&file.text, &mut scan).is_none() {
+        if gate::with_lower(&file.text, &mut scan).is_none() {
             scan(file.text.to_ascii_lowercase().as_bytes());
+        }
+        if formats {
+            gate::record_prefix_hits(&file.text, prefixes);
         }
         for i in needs_scan {
             wanted[i] = hit[i];

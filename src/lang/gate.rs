@@ -27,6 +27,9 @@ struct Folded {
     /// The text's address and length: gates use the copy only for exactly this text.
     at: (usize, usize),
     lower: Option<Vec<u8>>,
+    /// Where the credential-format prefixes occur, when the engine's trigger pass found
+    /// them (see [`record_prefix_hits`]).
+    prefix_hits: Option<PrefixHits>,
 }
 
 /// While the returned guard lives, gates on exactly `text` (the file being checked on
@@ -39,6 +42,7 @@ pub fn checking(text: &str) -> FileGuard {
         *f.borrow_mut() = Some(Folded {
             at: (text.as_ptr() as usize, text.len()),
             lower: None,
+            prefix_hits: None,
         });
     });
     FileGuard(())
@@ -55,17 +59,37 @@ impl Drop for FileGuard {
 
 /// `f` over the lowercased copy of `text`, if `text` is the file being checked.
 pub fn with_lower<R>(text: &str, f: impl FnOnce(&[u8]) -> R) -> Option<R> {
-    FILE.with(|cell| {
-        let mut cell = cell.try_borrow_mut().ok()?;
-        let folded = cell.as_mut()?;
-        if folded.at != (text.as_ptr() as usize, text.len()) {
-            return None;
-        }
+    with_file(text, |folded| {
         let lower = folded
             .lower
             .get_or_insert_with(|| text.as_bytes().to_ascii_lowercase());
-        Some(f(lower))
+        f(lower)
     })
+}
+
+/// Occurrences of the credential-format prefixes: (start, index of the prefix), compared
+/// ASCII-case-insensitively, in any order.
+pub type PrefixHits = Vec<(usize, usize)>;
+
+/// The file being checked on this thread, if `text` is exactly it.
+fn with_file<R>(text: &str, f: impl FnOnce(&mut Folded) -> R) -> Option<R> {
+    FILE.with(|cell| {
+        let mut cell = cell.try_borrow_mut().ok()?;
+        let folded = cell.as_mut()?;
+        (folded.at == (text.as_ptr() as usize, text.len())).then(|| f(folded))
+    })
+}
+
+/// Records every occurrence of the credential-format prefixes in `text` (the file being
+/// checked), found by the engine's trigger pass, which reads the whole file anyway: the
+/// format scan then verifies these instead of reading the file again.
+pub fn record_prefix_hits(text: &str, hits: PrefixHits) {
+    with_file(text, |f| f.prefix_hits = Some(hits));
+}
+
+/// What [`record_prefix_hits`] recorded for `text`, if anything.
+pub fn prefix_hits(text: &str) -> Option<PrefixHits> {
+    with_file(text, |f| f.prefix_hits.clone()).flatten()
 }
 
 /// A fixed set of words, matched ASCII-case-insensitively, compiled on first use.

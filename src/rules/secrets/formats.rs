@@ -4,6 +4,7 @@
 
 use super::values::is_placeholder;
 use crate::finding::Span;
+use crate::lang::gate::PrefixHits;
 use aho_corasick::AhoCorasick;
 use std::sync::OnceLock;
 
@@ -166,22 +167,55 @@ pub const PREFIXES: &[&str] = &[
     "://",
 ];
 
+/// The literal prefix each format starts with, in order: [`PrefixHits`] index these.
+pub fn pattern_prefixes() -> impl Iterator<Item = &'static str> {
+    PATTERNS.iter().map(|(p, _)| *p)
+}
+
 fn matcher() -> &'static AhoCorasick {
     static M: OnceLock<AhoCorasick> = OnceLock::new();
-    M.get_or_init(|| {
-        AhoCorasick::new(PATTERNS.iter().map(|(p, _)| *p)).expect("fixed patterns build")
-    })
+    M.get_or_init(|| AhoCorasick::new(pattern_prefixes()).expect("fixed patterns build"))
 }
 
 /// Every credential recognised by its format in `text`, in order, without overlaps (a
 /// token inside a URL's password is reported once, as the token).
 pub fn scan(text: &str) -> Vec<TokenHit> {
+    // The engine's trigger pass over the file finds the prefixes on its way
+    // (`gate::prefix_hits`): reading a large file a second time costs as much again.
+    let found = crate::lang::gate::prefix_hits(text).unwrap_or_else(|| {
+        matcher()
+            .find_overlapping_iter(text)
+            .map(|m| (m.start(), m.pattern().as_usize()))
+            .collect()
+    });
+    scan_found(text, found)
+}
+
+/// The prefixes' occurrences read left to right without overlaps, as one search would:
+/// each one ends first among those starting after the previous one's end.
+fn leftmost_occurrences(text: &str, mut found: PrefixHits) -> Vec<(usize, usize)> {
+    let b = text.as_bytes();
+    found.retain(|&(start, k)| b[start..].starts_with(PATTERNS[k].0.as_bytes()));
+    found.sort_unstable_by_key(|&(start, k)| (start + PATTERNS[k].0.len(), start));
+    found.dedup();
+    let mut next = 0;
+    found.retain(|&(start, k)| {
+        let keep = start >= next;
+        if keep {
+            next = start + PATTERNS[k].0.len();
+        }
+        keep
+    });
+    found
+}
+
+fn scan_found(text: &str, found: PrefixHits) -> Vec<TokenHit> {
     let b = text.as_bytes();
     let mut hits: Vec<TokenHit> = Vec::new();
     let mut urls: Vec<TokenHit> = Vec::new();
-    for m in matcher().find_iter(text) {
-        let (prefix, pattern) = PATTERNS[m.pattern().as_usize()];
-        let (start, end) = (m.start(), m.end());
+    for (start, k) in leftmost_occurrences(text, found) {
+        let (prefix, pattern) = PATTERNS[k];
+        let end = start + prefix.len();
         let found = match pattern {
             Pattern::Fixed { what, len, charset } => {
                 fixed(b, start, end, len, charset).map(|s| token(what, s))
@@ -198,7 +232,6 @@ pub fn scan(text: &str) -> Vec<TokenHit> {
                 None
             }
         };
-        let _ = prefix;
         if let Some(h) = found {
             let key_block = matches!(pattern, Pattern::PrivateKey);
             if !placeholder_token(&text[h.secret.start..h.secret.end], key_block) {

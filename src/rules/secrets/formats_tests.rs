@@ -193,3 +193,73 @@ fn never_panics_on_odd_text() {
         let _ = scan(text);
     }
 }
+
+#[test]
+fn prefix_hits_from_the_trigger_pass_read_like_one_search() {
+    // The engine records every occurrence, overlapping and in any letter case; reading
+    // them must give exactly the occurrences one left-to-right search gives.
+    let lower = AhoCorasick::new(pattern_prefixes().map(str::to_ascii_lowercase)).unwrap();
+    let pieces = [
+        "AKIA",
+        "ASIA",
+        "akia",
+        "SIA",
+        "ghp_",
+        "GHP_",
+        "gh",
+        "o_",
+        "github_pat_",
+        "xox",
+        "XOXb-",
+        "xoxp-",
+        "-----BEGIN ",
+        "-----begin ",
+        "sk_live_",
+        "rk_live_",
+        "_live_",
+        "AIza",
+        "PRIVATE KEY",
+        "://",
+        ":",
+        "//",
+        "x",
+        " ",
+        "\n",
+        "é",
+        "Z7QW3RT5YU8IOP2L",
+    ];
+    let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+    for _ in 0..3000 {
+        let mut text = String::new();
+        for _ in 0..(seed % 12) {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            text.push_str(pieces[(seed % pieces.len() as u64) as usize]);
+        }
+        let one_search: Vec<(usize, usize)> = matcher()
+            .find_iter(&text)
+            .map(|m| (m.start(), m.pattern().as_usize()))
+            .collect();
+        let lowered = text.to_ascii_lowercase();
+        let recorded: PrefixHits = lower
+            .find_overlapping_iter(&lowered)
+            .map(|m| (m.start(), m.pattern().as_usize()))
+            .collect();
+        assert_eq!(
+            leftmost_occurrences(&text, recorded),
+            one_search,
+            "{text:?}"
+        );
+        let _checking = crate::lang::gate::checking(&text);
+        let fresh = scan(&text);
+        crate::lang::gate::record_prefix_hits(
+            &text,
+            lower
+                .find_overlapping_iter(&lowered)
+                .map(|m| (m.start(), m.pattern().as_usize()))
+                .collect(),
+        );
+        assert_eq!(scan(&text), fresh, "{text:?}");
+    }
+}
