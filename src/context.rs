@@ -18,9 +18,14 @@ use std::cell::{OnceCell, RefCell};
 use std::path::Path;
 
 /// The tree-sitter tree of a file, owned outside [`Cx`] so that the nodes, imports and
-/// calls `Cx` derives from it (computed once, shared by every rule) can borrow it.
+/// calls `Cx` derives from it (computed once, shared by every rule) can borrow it; and
+/// the file's code without comments, which gates find by address (so it must outlive
+/// the gates' [`crate::lang::gate::checking`] guard).
 #[derive(Default)]
-pub struct TreeSlot(OnceCell<Option<tree_sitter::Tree>>);
+pub struct TreeSlot(
+    OnceCell<Option<tree_sitter::Tree>>,
+    OnceCell<Option<String>>,
+);
 
 pub struct Cx<'a> {
     pub file: &'a SourceFile,
@@ -79,6 +84,24 @@ impl<'a> Cx<'a> {
 
     pub fn text(&self) -> &'a str {
         &self.file.text
+    }
+
+    /// What gates read: for Rust, the text with its comments blanked (doc comments are
+    /// full of example code that is not the file's code), otherwise the text itself.
+    /// Same length and line breaks as [`Cx::text`].
+    pub fn code(&self) -> &'a str {
+        if self.file.kind != FileKind::Rust {
+            return self.text();
+        }
+        self.tree
+            .1
+            .get_or_init(|| {
+                let code = crate::lang::rust_comments::without_comments(self.text())?;
+                crate::lang::gate::checking_view(&code);
+                Some(code)
+            })
+            .as_deref()
+            .unwrap_or(self.text())
     }
 
     pub fn kind(&self) -> FileKind {

@@ -191,8 +191,9 @@ fn check_file(
         scanned: true,
     };
 
-    let _checking = gate::checking(&file.text);
+    // Declared before the guard: what gates find by address outlives it.
     let tree = crate::context::TreeSlot::default();
+    let _checking = gate::checking(&file.text);
     let cx = Cx::new(file, abs, root, config, &tree);
     let mut raw: Vec<RawFinding> = Vec::new();
     // Rules configured `off` still run: their findings are dropped in `finalize`, but the

@@ -19,8 +19,9 @@ pub fn enabled() -> bool {
 }
 
 thread_local! {
-    /// The file this thread is checking, and its ASCII-lowercased copy once a gate asks.
-    static FILE: RefCell<Option<Folded>> = const { RefCell::new(None) };
+    /// The file this thread is checking (and views of it, see [`checking_view`]), each
+    /// with its ASCII-lowercased copy once a gate asks.
+    static FILE: RefCell<Vec<Folded>> = const { RefCell::new(Vec::new()) };
 }
 
 struct Folded {
@@ -38,14 +39,29 @@ struct Folded {
 /// gate would otherwise run over the whole file. Other texts (snippets, values) are
 /// searched with the automaton.
 pub fn checking(text: &str) -> FileGuard {
+    FILE.with(|f| *f.borrow_mut() = vec![Folded::new(text)]);
+    FileGuard(())
+}
+
+/// Gates on exactly `text`, a view of the file being checked (its code without comments),
+/// also search a lowercased copy, until the guard of [`checking`] drops. The copy is
+/// found by `text`'s address: `text` must outlive that guard.
+pub fn checking_view(text: &str) {
     FILE.with(|f| {
-        *f.borrow_mut() = Some(Folded {
+        if let Ok(mut files) = f.try_borrow_mut() {
+            files.push(Folded::new(text));
+        }
+    });
+}
+
+impl Folded {
+    fn new(text: &str) -> Folded {
+        Folded {
             at: (text.as_ptr() as usize, text.len()),
             lower: None,
             prefix_hits: None,
-        });
-    });
-    FileGuard(())
+        }
+    }
 }
 
 /// Ends [`checking`] when dropped.
@@ -53,7 +69,7 @@ pub struct FileGuard(());
 
 impl Drop for FileGuard {
     fn drop(&mut self) {
-        FILE.with(|f| f.borrow_mut().take());
+        FILE.with(|f| f.borrow_mut().clear());
     }
 }
 
@@ -74,9 +90,9 @@ pub type PrefixHits = Vec<(usize, usize)>;
 /// The file being checked on this thread, if `text` is exactly it.
 fn with_file<R>(text: &str, f: impl FnOnce(&mut Folded) -> R) -> Option<R> {
     FILE.with(|cell| {
-        let mut cell = cell.try_borrow_mut().ok()?;
-        let folded = cell.as_mut()?;
-        (folded.at == (text.as_ptr() as usize, text.len())).then(|| f(folded))
+        let mut files = cell.try_borrow_mut().ok()?;
+        let at = (text.as_ptr() as usize, text.len());
+        files.iter_mut().find(|folded| folded.at == at).map(f)
     })
 }
 
@@ -90,6 +106,11 @@ pub fn record_prefix_hits(text: &str, hits: PrefixHits) {
 /// What [`record_prefix_hits`] recorded for `text`, if anything.
 pub fn prefix_hits(text: &str) -> Option<PrefixHits> {
     with_file(text, |f| f.prefix_hits.clone()).flatten()
+}
+
+/// Whether `b` can be part of an identifier (in any of the languages gates read).
+fn ident(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80
 }
 
 /// A fixed set of words, matched ASCII-case-insensitively, compiled on first use.
@@ -181,6 +202,18 @@ impl Words {
             .unwrap_or_else(|| self.matcher().is_match(text))
     }
 
+    /// Whether any of the words occurs in `text` as a whole name, not part of a longer
+    /// identifier: `axum::serve`, `serve as start`, not `preserves` or `SERVER_ERROR`.
+    pub fn named_in(&self, text: &str) -> bool {
+        if !enabled() {
+            return true;
+        }
+        let bytes = text.as_bytes();
+        self.any_occurrence(text, |start, end| {
+            (start == 0 || !ident(bytes[start - 1])) && !bytes.get(end).is_some_and(|&b| ident(b))
+        })
+    }
+
     /// Whether any of the words occurs in `text` as a whole name called like a function:
     /// not part of a longer identifier, and followed (after optional whitespace) by `(`.
     /// `app.run (`, `serve(` and `HTTPServer(` count; `rerun(` and `serve_forever(` do not.
@@ -189,7 +222,6 @@ impl Words {
             return true;
         }
         let bytes = text.as_bytes();
-        let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80;
         self.any_occurrence(text, |start, end| {
             let before_ok = start == 0 || !ident(bytes[start - 1]);
             let after = bytes[end..]
@@ -274,6 +306,8 @@ mod tests {
         assert!(!W.called_in("run_forever(x)"));
         assert!(!W.called_in("app.run"));
         assert!(!W.called_in(""));
+        assert!(W.named_in("use x::run as go;") && W.named_in("run"));
+        assert!(!W.named_in("rerun; RUNNER; run_x"));
     }
 
     #[test]
@@ -330,6 +364,7 @@ mod tests {
                 (
                     W.any_in(text),
                     W.called_in(text),
+                    W.named_in(text),
                     W.assigned_or_quoted_in(text),
                     quoted,
                     W.find_iter(text),

@@ -367,7 +367,7 @@ fn is_sequelize(obj: Node<'_>, src: &str, imports: &js::Imports, b: &Bindings<'_
 // ---------------------------------------------------------------- Rust
 
 fn rust_rule(cx: &Cx, out: &mut Report) {
-    let text = cx.text();
+    let text = cx.code();
     // Only files that start a server: a separate `migrate` binary is the right place.
     let starts_server = [
         "serve(",

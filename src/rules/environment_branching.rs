@@ -51,7 +51,7 @@ fn check(cx: &Cx, out: &mut Report) {
     }
     // Comparisons are looked for in code only; config files are judged by their name.
     let code = matches!(cx.kind(), FileKind::Python | FileKind::Rust) || cx.kind().is_js_like();
-    if !code || !may_compare(cx.text(), cx.kind()) {
+    if !code || !may_compare(cx.code(), cx.kind()) {
         return;
     }
     match cx.kind() {

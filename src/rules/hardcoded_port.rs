@@ -391,13 +391,23 @@ static RUST_BIND_WORDS: Words = Words::new(&[
     // A string literal `.parse()`d into an address on every interface.
     "0.0.0.0",
     "[::]",
-    "\":",
-    "\"*:",
 ]);
 static RUST_BIND_CALLS: Words = Words::new(&["run", "listen"]);
+/// The other unspecified addresses start a string: `":3000"`, `":::3000"`, `"*:3000"`.
+static RUST_OPEN_ADDRESS: Words = Words::new(&["\":", "\"*:"]);
+
+/// Whether the code (comments blanked) may bind a literal address: the rule's gate.
+fn rust_may_bind(code: &str) -> bool {
+    RUST_BIND_WORDS.any_in(code)
+        || RUST_BIND_CALLS.called_in(code)
+        || RUST_OPEN_ADDRESS
+            .find_iter(code)
+            .into_iter()
+            .any(|(_, end)| matches!(code.as_bytes().get(end), Some(b'0'..=b'9' | b':')))
+}
 
 fn rust_rule(cx: &Cx, out: &mut Report) {
-    if !RUST_BIND_WORDS.any_in(cx.text()) && !RUST_BIND_CALLS.called_in(cx.text()) {
+    if !rust_may_bind(cx.code()) {
         return;
     }
     let Some(file) = cx.rust() else { return };

@@ -86,7 +86,7 @@ fn bindings(cx: &Cx) -> Vec<Binding> {
         k if k.is_yaml() => Some(names::Syntax::Yaml),
         _ => None,
     };
-    if syntax.is_some_and(|s| !names::may_bind_credential(text, s)) {
+    if syntax.is_some_and(|s| !names::may_bind_credential(cx.code(), s)) {
         return Vec::new();
     }
     match cx.kind() {

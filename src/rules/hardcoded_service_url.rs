@@ -623,7 +623,7 @@ static RUST_CLIENT_CRATES: Words = Words::new(&[
 ]);
 
 fn rust_rule(cx: &Cx, hits: &mut Vec<Hit>) {
-    let src = cx.text();
+    let src = cx.code();
     let Some((clients, urls)) = gates(src, &RUST_CLIENT_CRATES) else {
         return;
     };

@@ -500,7 +500,7 @@ fn has_logger_ancestor(node: Node<'_>, src: &str, imports: &js::Imports) -> bool
 // ---------------------------------------------------------------- Rust
 
 fn rust_rule(cx: &Cx, out: &mut Report) {
-    if !RUST_LOG_CRATES.any_in(cx.text()) {
+    if !RUST_LOG_CRATES.any_in(cx.code()) {
         return;
     }
     let Some(file) = cx.rust() else { return };

@@ -38,6 +38,10 @@ static JS_LISTEN: Words = Words::new(&["listen"]);
 static PY_SERVER_LOOPS: Words = Words::new(&["serve_forever", "listen"]);
 /// The crates of every server start the Rust visitor knows.
 static RUST_SERVER_CRATES: Words = Words::new(&["axum", "hyper", "warp", "poem"]);
+/// Every server start below is `serve` (`axum::serve(…)`, `….serve(…)`, imported under
+/// any name) or a `run(…)` call.
+static RUST_SERVE: Words = Words::new(&["serve"]);
+static RUST_RUN: Words = Words::new(&["run"]);
 
 fn js_rule(cx: &Cx, out: &mut Report) {
     if !JS_LISTEN.called_in(cx.text()) {
@@ -161,7 +165,9 @@ fn python_rule(cx: &Cx, out: &mut Report) {
 // ---------------------------------------------------------------- Rust
 
 fn rust_rule(cx: &Cx, out: &mut Report) {
-    if !RUST_SERVER_CRATES.any_in(cx.text()) {
+    let code = cx.code();
+    if !RUST_SERVER_CRATES.any_in(code) || !(RUST_SERVE.named_in(code) || RUST_RUN.called_in(code))
+    {
         return;
     }
     let Some(file) = cx.rust() else { return };
