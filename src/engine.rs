@@ -59,6 +59,7 @@ struct FileOutcome {
 
 pub fn scan(opts: &ScanOptions<'_>) -> Result<Scan, String> {
     let threads = opts.threads.max(1);
+    crate::lang::entrypoint::forget_dockerfiles();
     let targets = walk::discover(opts.root, opts.paths, opts.config, threads)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)

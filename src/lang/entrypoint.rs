@@ -15,13 +15,16 @@
 //!    inside the image (after a rename by `COPY start.sh /usr/local/bin/start`).
 //!
 //! Only regular files inside the scan root are read (links are never followed), each at
-//! most [`MAX_DOCKERFILE`] bytes, and only when a rule has a finding to place.
+//! most [`MAX_DOCKERFILE`] bytes. A directory's Dockerfiles are read once per scan
+//! ([`forget_dockerfiles`] starts over): scripts share their parent directories.
 
 use crate::classify::{self, FileKind};
 use crate::context::Cx;
 use crate::lang::commands::{Origin, Snippet, basename, is_posix_shell};
 use crate::parse::dockerfile::{self, Instruction};
-use std::path::Path;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 /// Dockerfiles larger than this are not read for the question.
 pub const MAX_DOCKERFILE: u64 = 1024 * 1024;
@@ -53,10 +56,10 @@ pub fn started_by(cx: &Cx) -> Option<StartedBy> {
             cx.root.join(&dir_rel)
         };
         let from_dir = parts[depth..].join("/");
-        for (name, text) in dockerfiles(&dir) {
-            if let Some((keyword, line)) = starts(&text, &from_dir) {
+        for (name, text) in dockerfiles(&dir).iter() {
+            if let Some((keyword, line)) = starts(text, &from_dir) {
                 let dockerfile = if dir_rel.is_empty() {
-                    name
+                    name.clone()
                 } else {
                     format!("{dir_rel}/{name}")
                 };
@@ -107,8 +110,36 @@ impl<'c, 'a> Starts<'c, 'a> {
     }
 }
 
+type Dockerfiles = Arc<Vec<(String, String)>>;
+
+static READ: Mutex<Option<HashMap<PathBuf, Dockerfiles>>> = Mutex::new(None);
+
+/// Forgets the Dockerfiles read so far: a new scan reads the tree as it is now.
+pub fn forget_dockerfiles() {
+    if let Ok(mut read) = READ.lock() {
+        *read = None;
+    }
+}
+
+/// [`read_dockerfiles`], once per directory and scan.
+fn dockerfiles(dir: &Path) -> Dockerfiles {
+    if let Some(known) = READ
+        .lock()
+        .ok()
+        .and_then(|read| read.as_ref()?.get(dir).cloned())
+    {
+        return known;
+    }
+    let found = Arc::new(read_dockerfiles(dir));
+    if let Ok(mut read) = READ.lock() {
+        read.get_or_insert_with(HashMap::new)
+            .insert(dir.to_path_buf(), Arc::clone(&found));
+    }
+    found
+}
+
 /// Dockerfiles directly in `dir` (regular files only), sorted by name.
-fn dockerfiles(dir: &Path) -> Vec<(String, String)> {
+fn read_dockerfiles(dir: &Path) -> Vec<(String, String)> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
     };

@@ -297,7 +297,8 @@ fn js_rule(cx: &Cx, out: &mut Report) {
     let src = cx.text();
     let may_serve = JS_LISTEN_CALLS.called_in(src)
         || JS_SERVER_MODULES.any_in(src)
-        || (JS_SET_CALL.called_in(src) && JS_PORT.any_in(src));
+        // `app.set("port", 3000)`: the key is a string literal.
+        || (JS_SET_CALL.called_in(src) && JS_PORT.quoted_in(src));
     if !may_serve {
         return;
     }

@@ -107,6 +107,10 @@ const NOT_AN_APP: &[&str] = &[
 ];
 
 fn script(cx: &Cx, out: &mut Report) {
+    // Most scripts are not a container's start script: ask that before reading it.
+    let Some(by) = entrypoint::started_by(cx) else {
+        return;
+    };
     let Some(snippet) = cx.scripts().first() else {
         return;
     };
@@ -126,9 +130,6 @@ fn script(cx: &Cx, out: &mut Report) {
     if NOT_AN_APP.contains(&name) || defines_function(cx.text(), name) {
         return;
     }
-    let Some(by) = entrypoint::started_by(cx) else {
-        return;
-    };
     let first = last.words.first().map_or(name, |w| w.text.as_str());
     let shown = if first.starts_with('$') {
         format!("\"{first}\"")

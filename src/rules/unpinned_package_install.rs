@@ -32,6 +32,10 @@ pub const RULE: Rule = Rule {
 fn check(cx: &Cx, out: &mut Report) {
     let scorecard = cx.config.policy == Policy::Scorecard;
     let strict = cx.config.policy == Policy::Strict;
+    // A shell script is all commands: read it only if some line may install a package.
+    if cx.kind() == FileKind::Shell && !scorecard && !may_install(cx.text()) {
+        return;
+    }
     for snippet in cx.scripts() {
         if scorecard {
             scorecard_snippet(cx, snippet, out);
@@ -43,6 +47,64 @@ fn check(cx: &Cx, out: &mut Report) {
             }
         }
     }
+}
+
+/// Package managers, as a program's name starts (`/usr/bin/pip3`, `python -m pip`).
+const MANAGERS: &[&str] = &[
+    "pip", "npm", "yarn", "pnpm", "apt", "apk", "yum", "dnf", "microdnf", "tdnf", "gem", "go",
+    "cargo",
+];
+/// Every subcommand [`install::install`] takes for an install.
+const VERBS: &[&str] = &[
+    "install",
+    "isntall",
+    "install-test",
+    "i",
+    "in",
+    "it",
+    "add",
+    "get",
+];
+
+/// The gate for a shell script: some line (continuation lines joined, quotes and
+/// backslashes dropped, as the shell drops them from words) names a package manager and,
+/// after it, an install subcommand as a whole word. A command's words are all on its
+/// line, so a script where no line does this has no install command.
+fn may_install(script: &str) -> bool {
+    if !crate::lang::gate::enabled() {
+        return true;
+    }
+    if script.contains("$'") {
+        return true; // ANSI-C quoting can spell any word
+    }
+    let word_byte = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.');
+    let mut line: Vec<u8> = Vec::new();
+    let mut lines = script.as_bytes().split(|&b| b == b'\n').peekable();
+    while let Some(raw) = lines.next() {
+        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+        let joined = raw.strip_suffix(b"\\").filter(|_| lines.peek().is_some());
+        let kept = joined.unwrap_or(raw).iter();
+        line.extend(kept.filter(|&&b| !matches!(b, b'"' | b'\'' | b'\\')));
+        if joined.is_some() {
+            continue;
+        }
+        // The first manager on the line: any later one's verb comes after it too.
+        let first_manager = MANAGERS
+            .iter()
+            .filter_map(|m| {
+                memchr::memmem::find_iter(&line, m.as_bytes())
+                    .find(|&at| at == 0 || !word_byte(line[at - 1]))
+            })
+            .min();
+        if let Some(at) = first_manager {
+            let mut words = line[at..].split(|&b| !word_byte(b));
+            if words.any(|w| VERBS.iter().any(|v| v.as_bytes() == w)) {
+                return true;
+            }
+        }
+        line.clear();
+    }
+    false
 }
 
 /// Scorecard reads `RUN`, shell scripts and workflow `run:` steps, one verdict per
@@ -610,6 +672,36 @@ fn cargo(i: &Install, cmd: &str, out: &mut Report) {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn finds_lines_that_may_install() {
+        for yes in [
+            "apt-get update && apt-get install -y curl",
+            "sudo /usr/bin/pip3 \\\n  --no-cache-dir install flask",
+            "python3 -m pip install x",
+            "npm i left-pad",
+            "microdnf install -y git",
+            "yarn global add x",
+            "go get example.com/x",
+            "p\"ip\" ins'tall' x",
+            "echo $'\\x70ip install'",
+            "apt-get install \\\r\n curl",
+        ] {
+            assert!(super::may_install(yes), "{yes:?}");
+        }
+        for no in [
+            "echo hello\ninstall -m 755 a b",
+            "pip --version\nmake install",
+            "npm run build",
+            "cargo build --release",
+            "# install the app with the go toolchain\ngit clone x",
+            "gosu app env",
+            "",
+        ] {
+            assert!(!super::may_install(no), "{no:?}");
+        }
+    }
+
     use super::*;
     use crate::config::Config;
 
