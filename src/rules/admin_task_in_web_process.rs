@@ -95,8 +95,33 @@ const DJANGO_FIX: &str = "run `python manage.py migrate` as a one-off process in
 static PY_ADMIN_WORDS: Words =
     Words::new(&["call_command", "alembic", "flask_migrate", "create_all"]);
 
+/// Every place [`py_context`] reports names an app factory ([`FACTORY_NAMES`]) or one of
+/// these: a start-up hook, `AppConfig`, a `__main__` guard, or (for a web app's module)
+/// the web framework its app comes from.
+static PY_FACTORY_WORDS: Words = Words::new(FACTORY_NAMES);
+static PY_PLACE_WORDS: Words = Words::new(&[
+    "lifespan",
+    "startup",
+    "before_first_request",
+    "before_serving",
+    "before_server_start",
+    "AppConfig",
+    "__main__",
+    "flask",
+    "quart",
+    "fastapi",
+    "starlette",
+    "sanic",
+    "aiohttp",
+    "django",
+]);
+
 fn python_rule(cx: &Cx, out: &mut Report) {
-    if !PY_ADMIN_WORDS.any_in(cx.text()) {
+    let name = cx.file.rel_path.rsplit('/').next().unwrap_or("");
+    let mut web_module = matches!(name, "wsgi.py" | "asgi.py");
+    let text = cx.text();
+    let placed = web_module || PY_FACTORY_WORDS.any_in(text) || PY_PLACE_WORDS.any_in(text);
+    if !PY_ADMIN_WORDS.any_in(text) || !placed {
         return;
     }
     let Some(_tree) = cx.tree() else { return };
@@ -104,8 +129,6 @@ fn python_rule(cx: &Cx, out: &mut Report) {
     let imports = cx.py_imports();
     let nodes = cx.nodes();
     let b = cx.bindings();
-    let name = cx.file.rel_path.rsplit('/').next().unwrap_or("");
-    let mut web_module = matches!(name, "wsgi.py" | "asgi.py");
     for &n in nodes {
         if n.kind() == "call" {
             if let Some(f) = n.child_by_field_name("function") {
