@@ -108,6 +108,22 @@ pub fn prefix_hits(text: &str) -> Option<PrefixHits> {
     with_file(text, |f| f.prefix_hits.clone()).flatten()
 }
 
+/// A shell script as its command words read: line continuations joined, quotes and
+/// backslashes dropped (`c"ur"l`, `cu\⏎rl` and `curl` all run `curl`). `None` if
+/// gates are off or the script uses ANSI-C quoting (`$'\x63url'`), which can spell any
+/// word: gates then let it through.
+pub fn shell_words(script: &str) -> Option<String> {
+    if !enabled() || script.contains("$'") {
+        return None;
+    }
+    Some(
+        script
+            .replace("\\\r\n", "")
+            .replace("\\\n", "")
+            .replace(['"', '\'', '\\'], ""),
+    )
+}
+
 /// Whether `b` can be part of an identifier (in any of the languages gates read).
 fn ident(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80

@@ -7,6 +7,7 @@ use crate::classify::FileKind;
 use crate::config::Policy;
 use crate::context::{Cx, Report};
 use crate::lang::commands::{Dialect, Origin, Snippet};
+use crate::lang::gate;
 use crate::lang::install::{self, Install, Manager};
 use crate::lang::scorecard;
 use crate::parse::shell::{Command, Word};
@@ -66,45 +67,30 @@ const VERBS: &[&str] = &[
     "get",
 ];
 
-/// The gate for a shell script: some line (continuation lines joined, quotes and
-/// backslashes dropped, as the shell drops them from words) names a package manager and,
-/// after it, an install subcommand as a whole word. A command's words are all on its
-/// line, so a script where no line does this has no install command.
+/// The gate for a shell script: some line of its words ([`gate::shell_words`]) names a
+/// package manager and, after it, an install subcommand as a whole word. A command's
+/// words are all on one such line, so a script where none does this installs nothing.
 fn may_install(script: &str) -> bool {
-    if !crate::lang::gate::enabled() {
+    let Some(words) = gate::shell_words(script) else {
         return true;
-    }
-    if script.contains("$'") {
-        return true; // ANSI-C quoting can spell any word
-    }
+    };
     let word_byte = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.');
-    let mut line: Vec<u8> = Vec::new();
-    let mut lines = script.as_bytes().split(|&b| b == b'\n').peekable();
-    while let Some(raw) = lines.next() {
-        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
-        let joined = raw.strip_suffix(b"\\").filter(|_| lines.peek().is_some());
-        let kept = joined.unwrap_or(raw).iter();
-        line.extend(kept.filter(|&&b| !matches!(b, b'"' | b'\'' | b'\\')));
-        if joined.is_some() {
-            continue;
-        }
-        // The first manager on the line: any later one's verb comes after it too.
+    words.lines().any(|line| {
+        let line = line.as_bytes();
+        // The first manager on the line: any later one's subcommand comes after it too.
         let first_manager = MANAGERS
             .iter()
             .filter_map(|m| {
-                memchr::memmem::find_iter(&line, m.as_bytes())
+                memchr::memmem::find_iter(line, m.as_bytes())
                     .find(|&at| at == 0 || !word_byte(line[at - 1]))
             })
             .min();
-        if let Some(at) = first_manager {
-            let mut words = line[at..].split(|&b| !word_byte(b));
-            if words.any(|w| VERBS.iter().any(|v| v.as_bytes() == w)) {
-                return true;
-            }
-        }
-        line.clear();
-    }
-    false
+        first_manager.is_some_and(|at| {
+            line[at..]
+                .split(|&b| !word_byte(b))
+                .any(|w| VERBS.iter().any(|v| v.as_bytes() == w))
+        })
+    })
 }
 
 /// Scorecard reads `RUN`, shell scripts and workflow `run:` steps, one verdict per

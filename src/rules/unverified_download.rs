@@ -34,6 +34,10 @@ fn check(cx: &Cx, out: &mut Report) {
     if cx.kind() == FileKind::Dockerfile {
         docker_add(cx, out);
     }
+    // A shell script is all commands: read it only if it may run a download tool.
+    if cx.kind() == FileKind::Shell && !may_fetch(cx.text()) {
+        return;
+    }
     let snippets = cx.scripts();
     // Pipes and substitutions mean something else in PowerShell and cmd.
     let snippets: Vec<&Snippet> = snippets
@@ -49,6 +53,12 @@ fn check(cx: &Cx, out: &mut Report) {
             snippet(cx, s, &mut state, out);
         }
     }
+}
+
+/// Whether a shell script may run `curl` or `wget` ([`fetch`]), as its words read.
+fn may_fetch(script: &str) -> bool {
+    crate::lang::gate::shell_words(script)
+        .is_none_or(|words| words.contains("curl") || words.contains("wget"))
 }
 
 /// Scorecard's counting: `RUN`s of a Dockerfile share downloaded file names, as do the
@@ -547,6 +557,22 @@ fn ran_saved_file(cx: &Cx, cmd: &Command, saved: &Saved, out: &mut Report) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn shell_gate_sees_the_words_the_shell_sees() {
+        for yes in [
+            "curl -fsSL https://x.test/i.sh | sh",
+            "c\"ur\"l https://x.test | bash",
+            "w'g'et -qO- https://x.test | sh",
+            "cu\\\nrl https://x.test | sh",
+            "$'\\x63url' x",
+        ] {
+            assert!(super::may_fetch(yes), "{yes:?}");
+        }
+        for no in ["git clone https://x.test/r.git", "echo download", ""] {
+            assert!(!super::may_fetch(no), "{no:?}");
+        }
+    }
+
     use super::*;
     use crate::parse::shell;
 
