@@ -23,3 +23,6 @@ pub mod rules;
 pub mod source;
 pub mod suppress;
 pub mod walk;
+
+#[cfg(test)]
+mod test_random;

@@ -201,15 +201,9 @@ mod tests {
             "//", "/*", "*/", "\"", "'", "\\", "r#\"", "\"#", "b'", "br\"", "c\"", "r#x", "a",
             "'a", "é", "\n", " ", "#", "/", "*", "x'", "0",
         ];
-        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut random = crate::test_random::Xorshift::new();
         for _ in 0..20_000 {
-            let mut src = String::new();
-            for _ in 0..(seed % 16) {
-                seed ^= seed << 13;
-                seed ^= seed >> 7;
-                seed ^= seed << 17;
-                src.push_str(pieces[(seed % pieces.len() as u64) as usize]);
-            }
+            let src = random.soup(&pieces, 16);
             if let Some(out) = without_comments(&src) {
                 assert_eq!(out.len(), src.len(), "{src:?}");
                 for (a, b) in src.bytes().zip(out.bytes()) {

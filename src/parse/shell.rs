@@ -2414,15 +2414,12 @@ mod tests {
     fn arbitrary_bytes_never_panic() {
         // Deterministic pseudo-random shell-ish soup.
         let alphabet: Vec<char> = "ab $(){}[]<>|&;'\"`\\\n#=*?!-c~é\t".chars().collect();
-        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut random = crate::test_random::Xorshift::new();
         for _ in 0..300 {
-            let mut src = String::new();
-            for _ in 0..(x % 200) {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                src.push(alphabet[(x % alphabet.len() as u64) as usize]);
-            }
+            let n = random.below(200);
+            let src: String = (0..n)
+                .map(|_| alphabet[random.below(alphabet.len())])
+                .collect();
             let s = parse(&src);
             for c in &s.commands {
                 assert!(src.get(c.span.start..c.span.end).is_some(), "{src:?}");

@@ -2688,13 +2688,8 @@ mod tests {
             "\r\n",
             "<<: ",
         ];
-        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
-        let mut next = move |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n as u64) as usize
-        };
+        let mut random = crate::test_random::Xorshift::new();
+        let mut next = |n: usize| random.below(n);
         for _ in 0..300 {
             let mut t = base.to_owned();
             for _ in 0..1 + next(4) {

@@ -228,15 +228,9 @@ fn prefix_hits_from_the_trigger_pass_read_like_one_search() {
         "é",
         "Z7QW3RT5YU8IOP2L",
     ];
-    let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut random = crate::test_random::Xorshift::new();
     for _ in 0..3000 {
-        let mut text = String::new();
-        for _ in 0..(seed % 12) {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            text.push_str(pieces[(seed % pieces.len() as u64) as usize]);
-        }
+        let text = random.soup(&pieces, 12);
         let one_search: Vec<(usize, usize)> = matcher()
             .find_iter(&text)
             .map(|m| (m.start(), m.pattern().as_usize()))

@@ -185,18 +185,9 @@ mod tests {
             "- ",
             "x",
         ];
-        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut random = crate::test_random::Xorshift::new();
         for _ in 0..4000 {
-            let mut text = String::new();
-            for _ in 0..(seed % 24) {
-                seed ^= seed << 13;
-                seed ^= seed >> 7;
-                seed ^= seed << 17;
-                text.push_str(pieces[(seed % pieces.len() as u64) as usize]);
-            }
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
+            let text = random.soup(&pieces, 24);
             for e in config::json(&text)
                 .into_iter()
                 .chain(config::ini(&text))
