@@ -48,6 +48,7 @@ pub struct Cx<'a> {
     json: OnceCell<Option<json::Node>>,
     yaml: OnceCell<Yaml>,
     scripts: OnceCell<Vec<Snippet>>,
+    started_by: OnceCell<Option<crate::lang::entrypoint::StartedBy>>,
     parse_errors: RefCell<Vec<(Span, String)>>,
 }
 
@@ -78,12 +79,21 @@ impl<'a> Cx<'a> {
             json: OnceCell::new(),
             yaml: OnceCell::new(),
             scripts: OnceCell::new(),
+            started_by: OnceCell::new(),
             parse_errors: RefCell::new(Vec::new()),
         }
     }
 
     pub fn text(&self) -> &'a str {
         &self.file.text
+    }
+
+    /// The Dockerfile that starts this shell script, if any
+    /// ([`crate::lang::entrypoint::started_by`]), looked up once per file.
+    pub fn started_by(&self) -> Option<&crate::lang::entrypoint::StartedBy> {
+        self.started_by
+            .get_or_init(|| crate::lang::entrypoint::started_by(self))
+            .as_ref()
     }
 
     /// What gates read: for Rust, the text with its comments blanked (doc comments are

@@ -276,14 +276,17 @@ fn check_file(
 /// When `hardcoded-secret` wants the file, the same pass records where the credential
 /// formats' prefixes occur ([`gate::record_prefix_hits`]), so the file is read once.
 fn applicable_rules(file: &SourceFile) -> Vec<&'static Rule> {
-    /// Pattern owner of a format prefix, rather than a rule's trigger.
-    const FORMAT: usize = usize::MAX;
+    /// What a pattern is.
+    enum Owner {
+        /// A trigger word of the rule with this index.
+        Rule(usize),
+        /// The prefix of the credential format with this index.
+        Format(usize),
+    }
     struct Prefilter {
         matcher: AhoCorasick,
-        /// Pattern index → rule index, or [`FORMAT`].
-        owner: Vec<usize>,
-        /// Pattern index → index of the format's prefix (for [`FORMAT`] patterns).
-        prefix: Vec<usize>,
+        /// By pattern index.
+        owner: Vec<Owner>,
         /// The rule whose format scan reads the prefixes.
         secrets: Option<usize>,
     }
@@ -291,18 +294,15 @@ fn applicable_rules(file: &SourceFile) -> Vec<&'static Rule> {
     let pf = PREFILTER.get_or_init(|| {
         let mut patterns = Vec::new();
         let mut owner = Vec::new();
-        let mut prefix = Vec::new();
         for (i, r) in RULES.iter().enumerate() {
             for t in r.triggers {
                 patterns.push(t.to_ascii_lowercase());
-                owner.push(i);
-                prefix.push(0);
+                owner.push(Owner::Rule(i));
             }
         }
         for (k, p) in rules::secrets::formats::pattern_prefixes().enumerate() {
             patterns.push(p.to_ascii_lowercase());
-            owner.push(FORMAT);
-            prefix.push(k);
+            owner.push(Owner::Format(k));
         }
         Prefilter {
             // A DFA: the overlapping search reads every byte of every file, and a DFA
@@ -313,7 +313,6 @@ fn applicable_rules(file: &SourceFile) -> Vec<&'static Rule> {
                 .build(&patterns)
                 .expect("trigger words are plain strings"),
             owner,
-            prefix,
             secrets: RULES.iter().position(|r| r.id == "hardcoded-secret"),
         }
     });
@@ -328,18 +327,16 @@ fn applicable_rules(file: &SourceFile) -> Vec<&'static Rule> {
         let mut prefixes = Vec::new();
         let mut scan = |lower: &[u8]| {
             for m in pf.matcher.find_overlapping_iter(lower) {
-                let p = m.pattern().as_usize();
-                let r = pf.owner[p];
-                if r == FORMAT {
-                    if formats {
-                        prefixes.push((m.start(), pf.prefix[p]));
+                match pf.owner[m.pattern().as_usize()] {
+                    Owner::Format(k) if formats => prefixes.push((m.start(), k)),
+                    Owner::Rule(r) if wanted[r] && !hit[r] => {
+                        hit[r] = true;
+                        remaining -= 1;
+                        if remaining == 0 && !formats {
+                            break;
+                        }
                     }
-                } else if wanted[r] && !hit[r] {
-                    hit[r] = true;
-                    remaining -= 1;
-                    if remaining == 0 && !formats {
-                        break;
-                    }
+                    _ => {}
                 }
             }
         };

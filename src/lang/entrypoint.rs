@@ -75,19 +75,15 @@ pub fn started_by(cx: &Cx) -> Option<StartedBy> {
 }
 
 /// Tells rules about start commands which snippets start a process, and how to name
-/// them in messages. For a shell script the Dockerfile search runs at most once, and
-/// only when asked (that is, when a rule has something to report).
+/// them in messages. For a shell script the Dockerfile search runs once per file, when
+/// first asked ([`Cx::started_by`]).
 pub struct Starts<'c, 'a> {
     cx: &'c Cx<'a>,
-    script: std::cell::OnceCell<Option<StartedBy>>,
 }
 
 impl<'c, 'a> Starts<'c, 'a> {
     pub fn new(cx: &'c Cx<'a>) -> Self {
-        Starts {
-            cx,
-            script: std::cell::OnceCell::new(),
-        }
+        Starts { cx }
     }
 
     /// How `snippet` starts a process ("`CMD`", "Procfile `web:`", "`start.sh`, which
@@ -99,7 +95,7 @@ impl<'c, 'a> Starts<'c, 'a> {
         if snippet.origin != Origin::ScriptFile {
             return None;
         }
-        let by = self.script.get_or_init(|| started_by(self.cx)).as_ref()?;
+        let by = self.cx.started_by()?;
         Some(format!(
             "`{}`, which `{}` runs as `{}` (line {})",
             basename(&self.cx.file.rel_path),

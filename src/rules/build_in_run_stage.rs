@@ -6,7 +6,7 @@ use super::Rule;
 use crate::classify::FileKind;
 use crate::context::{Cx, Report};
 use crate::lang::commands::basename;
-use crate::lang::entrypoint::{self, Starts};
+use crate::lang::entrypoint::Starts;
 use crate::lang::install::{self, Manager};
 use crate::parse::shell::Command;
 
@@ -28,7 +28,7 @@ pub const RULE: Rule = Rule {
 fn check(cx: &Cx, out: &mut Report) {
     // A shell script has a place to report only if a Dockerfile starts it (`Starts`):
     // asking that (once per directory) is cheaper than reading every script.
-    if cx.kind() == FileKind::Shell && entrypoint::started_by(cx).is_none() {
+    if cx.kind() == FileKind::Shell && cx.started_by().is_none() {
         return;
     }
     let starts = Starts::new(cx);

@@ -6,7 +6,6 @@ use super::Rule;
 use crate::classify::FileKind;
 use crate::context::{Cx, Report};
 use crate::lang::commands::{Origin, basename};
-use crate::lang::entrypoint;
 use crate::parse::shell::Command;
 
 pub const RULE: Rule = Rule {
@@ -108,7 +107,7 @@ const NOT_AN_APP: &[&str] = &[
 
 fn script(cx: &Cx, out: &mut Report) {
     // Most scripts are not a container's start script: ask that before reading it.
-    let Some(by) = entrypoint::started_by(cx) else {
+    let Some(by) = cx.started_by() else {
         return;
     };
     let Some(snippet) = cx.scripts().first() else {
