@@ -342,6 +342,26 @@ fn is_python_name(n: &str) -> bool {
         .is_some_and(|v| v.chars().all(|c| c.is_ascii_digit() || c == '.') && !v.starts_with('.'))
 }
 
+/// What every line holding an install command has (the shell-script gate of
+/// `unpinned-package-install` relies on it): a word starting with one of these names
+/// (`/usr/bin/pip3`, `python -m pip`, `microdnf`), and after it one of [`VERBS`].
+/// Keep both in step with [`install`]; a test checks every command it recognises.
+pub const MANAGERS: &[&str] = &[
+    "pip", "npm", "yarn", "pnpm", "apt", "apk", "yum", "dnf", "microdnf", "tdnf", "gem", "go",
+    "cargo",
+];
+/// Every subcommand [`install`] takes for an install.
+pub const VERBS: &[&str] = &[
+    "install",
+    "isntall",
+    "install-test",
+    "i",
+    "in",
+    "it",
+    "add",
+    "get",
+];
+
 /// The install command `cmd` runs, if it is one.
 pub fn install(cmd: &Command) -> Option<Install<'_>> {
     let (_, eff) = cmd.effective();
@@ -516,6 +536,60 @@ fn split_args<'c>(
 mod tests {
     use super::*;
     use crate::parse::shell;
+
+    #[test]
+    fn every_install_names_a_manager_then_a_verb() {
+        let programs = [
+            "pip",
+            "pip3",
+            "pip3.12",
+            "/usr/bin/pip",
+            "python3 -m pip",
+            "python -m pip",
+            "uv pip",
+            "pipx",
+            "npm",
+            "yarn",
+            "yarn global",
+            "pnpm",
+            "apt-get",
+            "apt",
+            "apk",
+            "yum",
+            "dnf",
+            "microdnf",
+            "tdnf",
+            "gem",
+            "go",
+            "cargo",
+            "sudo -E apt-get",
+        ];
+        let verbs = VERBS
+            .iter()
+            .chain(&["run", "build", "update", "ci", "remove"]);
+        let mut recognised = 0;
+        for program in programs {
+            for verb in verbs.clone() {
+                let line = format!("{program} {verb} pkg");
+                let script = shell::parse(&line);
+                let Some(i) = script.commands.first().and_then(install) else {
+                    continue;
+                };
+                recognised += 1;
+                let manager_at = MANAGERS
+                    .iter()
+                    .filter_map(|m| line.find(m))
+                    .min()
+                    .unwrap_or_else(|| panic!("no manager in {line:?}"));
+                assert!(VERBS.contains(&i.verb.text.as_str()), "{line:?}");
+                assert!(
+                    line.find(i.verb.text.as_str()).unwrap() > manager_at,
+                    "{line:?}"
+                );
+            }
+        }
+        assert!(recognised > 30, "{recognised}");
+    }
 
     fn ops(src: &str) -> Option<(Manager, String, Vec<String>, Vec<String>)> {
         let s = shell::parse(src);

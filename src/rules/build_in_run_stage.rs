@@ -27,7 +27,8 @@ pub const RULE: Rule = Rule {
 
 fn check(cx: &Cx, out: &mut Report) {
     // A shell script has a place to report only if a Dockerfile starts it (`Starts`):
-    // asking that (once per directory) is cheaper than reading every script.
+    // asking that (once per file, reading each directory's Dockerfiles once) is cheaper
+    // than reading every script.
     if cx.kind() == FileKind::Shell && cx.started_by().is_none() {
         return;
     }

@@ -50,25 +50,9 @@ fn check(cx: &Cx, out: &mut Report) {
     }
 }
 
-/// Package managers, as a program's name starts (`/usr/bin/pip3`, `python -m pip`).
-const MANAGERS: &[&str] = &[
-    "pip", "npm", "yarn", "pnpm", "apt", "apk", "yum", "dnf", "microdnf", "tdnf", "gem", "go",
-    "cargo",
-];
-/// Every subcommand [`install::install`] takes for an install.
-const VERBS: &[&str] = &[
-    "install",
-    "isntall",
-    "install-test",
-    "i",
-    "in",
-    "it",
-    "add",
-    "get",
-];
-
 /// The gate for a shell script: some line of its words ([`gate::shell_words`]) names a
-/// package manager and, after it, an install subcommand as a whole word. A command's
+/// package manager ([`install::MANAGERS`]) and, after it, an install subcommand
+/// ([`install::VERBS`]) as a whole word. A command's
 /// words are all on one such line, so a script where none does this installs nothing.
 fn may_install(script: &str) -> bool {
     let Some(words) = gate::shell_words(script) else {
@@ -78,7 +62,7 @@ fn may_install(script: &str) -> bool {
     words.lines().any(|line| {
         let line = line.as_bytes();
         // The first manager on the line: any later one's subcommand comes after it too.
-        let first_manager = MANAGERS
+        let first_manager = install::MANAGERS
             .iter()
             .filter_map(|m| {
                 memchr::memmem::find_iter(line, m.as_bytes())
@@ -88,7 +72,7 @@ fn may_install(script: &str) -> bool {
         first_manager.is_some_and(|at| {
             line[at..]
                 .split(|&b| !word_byte(b))
-                .any(|w| VERBS.iter().any(|v| v.as_bytes() == w))
+                .any(|w| install::VERBS.iter().any(|v| v.as_bytes() == w))
         })
     })
 }
