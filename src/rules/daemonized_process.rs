@@ -44,6 +44,12 @@ fn check(cx: &Cx, out: &mut Report) {
     if cx.kind() == FileKind::Python {
         return python_rule(cx, out);
     }
+    // A shell script reports a daemonizing server flag wherever it is, and a process tree
+    // only if a Dockerfile starts it: ask that before reading the script.
+    if cx.kind() == FileKind::Shell && !names_daemonizing_server(cx.text()) && cx.started_by().is_none()
+    {
+        return;
+    }
     let starts = Starts::new(cx);
     for snippet in cx.scripts() {
         let build = matches!(
@@ -77,6 +83,14 @@ fn check(cx: &Cx, out: &mut Report) {
         }
     }
 }
+
+/// The gate for [`daemon_flag`] in a shell script: its words name a server that has one.
+fn names_daemonizing_server(script: &str) -> bool {
+    crate::lang::gate::shell_words(script)
+        .is_none_or(|words| DAEMONIZING_SERVERS.iter().any(|s| words.contains(s)))
+}
+
+const DAEMONIZING_SERVERS: [&str; 2] = ["gunicorn", "uwsgi"];
 
 /// gunicorn `--daemon`/`-D`, uWSGI `--daemonize`: the server detaches itself.
 fn daemon_flag(cmd: &Command) -> Option<(String, String)> {
@@ -269,5 +283,20 @@ mod tests {
     #[test]
     fn query_compiles() {
         PY_MODULE_ASSIGN.compile(Lang::Python).unwrap();
+    }
+
+    #[test]
+    fn the_shell_gate_lets_every_daemon_flag_through() {
+        for script in [
+            "gunicorn -D app:app",
+            "exec /usr/bin/gunicorn --daemon app:app",
+            "uwsgi --daemonize /var/log/uwsgi.log",
+            "g'uni'corn \\\n --daemon app",
+        ] {
+            let parsed = crate::parse::shell::parse(script);
+            assert!(daemon_flag(&parsed.commands[0]).is_some(), "{script}");
+            assert!(names_daemonizing_server(script), "{script}");
+        }
+        assert!(!names_daemonizing_server("redis-server &\nnohup worker &"));
     }
 }
