@@ -46,7 +46,9 @@ fn check(cx: &Cx, out: &mut Report) {
     }
     // A shell script reports a daemonizing server flag wherever it is, and a process tree
     // only if a Dockerfile starts it: ask that before reading the script.
-    if cx.kind() == FileKind::Shell && !names_daemonizing_server(cx.text()) && cx.started_by().is_none()
+    if cx.kind() == FileKind::Shell
+        && !names_daemonizing_server(cx.text())
+        && cx.started_by().is_none()
     {
         return;
     }

@@ -65,12 +65,11 @@ fn check(cx: &Cx, out: &mut Report) {
 /// a whole string literal (the value every comparison reported is, or is bound to) — in
 /// Python, one placed where the comparisons reported take it (see [`python_compared`]).
 fn may_compare(text: &str, kind: FileKind) -> bool {
-    static VARS: Words = Words::new(&["env", "stage", "spring_profiles"]);
     static NAMES: Words = Words::new(names::ENVIRONMENT_NAMES);
     if !crate::lang::gate::enabled() {
         return true;
     }
-    if !VARS.any_in(text) {
+    if !may_name_environment(text) {
         return false;
     }
     if kind == FileKind::Python && !has_case_line(text) {
@@ -79,6 +78,75 @@ fn may_compare(text: &str, kind: FileKind) -> bool {
             .any(|(start, end)| python_compared(text.as_bytes(), start, end));
     }
     NAMES.quoted_in(text)
+}
+
+/// Whether `text` may name an environment-name variable: some name in it has a part
+/// that [`names::is_environment_variable`] needs (`APP_ENV`, `settings.ENVIRONMENT`,
+/// `appStage`; not `environ` or `dotenv`). Literals can spell a name the text does not
+/// show: a text with a code escape (`"APP_\x45NV"`) always may, and one with adjacent
+/// literals (`"APP_E" "NV"`) or other escapes is also read with them joined.
+fn may_name_environment(text: &str) -> bool {
+    has_environment_part(text)
+        || has_code_escape(text)
+        || (text.contains(['\\', '"', '\'']) && has_environment_part(&joined_literals(text)))
+}
+
+fn has_environment_part(text: &str) -> bool {
+    static PARTS: Words = Words::new(&names::ENVIRONMENT_VARIABLE_PARTS);
+    let bytes = text.as_bytes();
+    // A name splits into parts at every ASCII byte that is not a letter or digit, so the
+    // part holding an occurrence lies within the run of other bytes around it.
+    let in_run = |b: &u8| b.is_ascii_alphanumeric() || *b >= 0x80;
+    PARTS.find_iter(text).into_iter().any(|(start, end)| {
+        let from = bytes[..start]
+            .iter()
+            .rposition(|b| !in_run(b))
+            .map_or(0, |i| i + 1);
+        let to = bytes[end..]
+            .iter()
+            .position(|b| !in_run(b))
+            .map_or(bytes.len(), |i| end + i);
+        names::word_parts(&text[from..to])
+            .iter()
+            .any(|p| names::ENVIRONMENT_VARIABLE_PARTS.contains(&p.as_str()))
+    })
+}
+
+/// Whether `text` has an escape that writes a character by its code (`\x45`, `\u0045`,
+/// `\u{45}`, `\N{…}`, `\105`).
+fn has_code_escape(text: &str) -> bool {
+    text.as_bytes().windows(2).any(|w| {
+        w[0] == b'\\' && (matches!(w[1], b'x' | b'u' | b'U' | b'N') || w[1].is_ascii_digit())
+    })
+}
+
+/// `text` with backslashes dropped and each closing quote joined to an opening quote that
+/// follows it after only blanks or line breaks (`"APP_E" "NV"` reads `"APP_ENV"`).
+fn joined_literals(text: &str) -> String {
+    let text = text.replace('\\', "");
+    let b = text.as_bytes();
+    let quote = |i: usize| matches!(b.get(i), Some(b'"' | b'\''));
+    let mut out = String::with_capacity(text.len());
+    let (mut from, mut i) = (0, 0);
+    while i < b.len() {
+        if quote(i) {
+            let next = i
+                + 1
+                + b[i + 1..]
+                    .iter()
+                    .take_while(|c| c.is_ascii_whitespace())
+                    .count();
+            if quote(next) {
+                out.push_str(&text[from..i]);
+                from = next + 1;
+                i = next + 1;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    out.push_str(&text[from..]);
+    out
 }
 
 /// Whether the Python string literal at `start..end` is an operand the comparisons
@@ -564,6 +632,65 @@ impl<'ast> Visit<'ast> for RustCompare<'_, '_, '_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_gate_sees_every_environment_variable_name() {
+        for text in [
+            "if os.environ['APP_ENV'] == 'prod':",
+            "settings.ENVIRONMENT == 'production'",
+            "if (appStage === 'dev')",
+            "spring.profiles.active",
+            "os.environ.get('APP_E' 'NV') == 'prod'",
+            "os.environ.get('APP_E'\n    \"NV\") == 'prod'",
+            "os.environ.get(\"APP_\\x45NV\") == 'prod'",
+            "héllo_ENV = 1",
+        ] {
+            assert!(may_name_environment(text), "{text}");
+        }
+        for text in [
+            "environ['SCRIPT_NAME'] == 'test'",
+            "load_dotenv(); x == 'dev'",
+            "envelope.stages == 'test'",
+        ] {
+            assert!(!may_name_environment(text), "{text}");
+        }
+        // Any name `is_environment_variable` accepts passes the gate, wherever it sits.
+        let pieces = [
+            "APP",
+            "_",
+            "ENV",
+            "env",
+            "Env",
+            "environment",
+            "IRON",
+            "STAGE",
+            "stages",
+            "spring",
+            "PROFILES",
+            "active",
+            "NAME",
+            "type",
+            "dot",
+            "é",
+            "9",
+            ".",
+            "-",
+        ];
+        let mut random = crate::test_random::Xorshift::new();
+        for _ in 0..20_000 {
+            let name = random.soup(&pieces, 6);
+            if !names::is_environment_variable(&name) {
+                continue;
+            }
+            for text in [
+                name.clone(),
+                format!("x = cfg[\"{name}\"]"),
+                format!("if {name}: pass"),
+            ] {
+                assert!(may_name_environment(&text), "{text}");
+            }
+        }
+    }
 
     #[test]
     fn per_environment_files() {

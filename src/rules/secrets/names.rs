@@ -745,11 +745,15 @@ pub fn is_environment_name(value: &str) -> bool {
     ENVIRONMENT_NAMES.contains(&v.as_str())
 }
 
+/// Word parts of which every name [`is_environment_variable`] accepts has one.
+pub const ENVIRONMENT_VARIABLE_PARTS: [&str; 4] = ["env", "environment", "stage", "profiles"];
+
 /// Whether a variable, attribute, key or environment variable name holds the name of the
 /// deploy environment: `APP_ENV`, `ENV`, `ENVIRONMENT`, `DEPLOY_ENV`, `STAGE`,
 /// `RAILS_ENV`, `DJANGO_ENV`, `NODE_ENV`, `FLASK_ENV`, `settings.ENVIRONMENT`, `env`,
 /// `app_environment`, `ASPNETCORE_ENVIRONMENT`, `SPRING_PROFILES_ACTIVE`, `MIX_ENV`.
 pub fn is_environment_variable(name: &str) -> bool {
+    // Every name accepted here has one of `ENVIRONMENT_VARIABLE_PARTS`: keep them in step.
     let parts = word_parts(name);
     match parts.as_slice() {
         [] => false,
