@@ -260,14 +260,20 @@ impl Words {
             let mut after = bytes[end..].iter().skip_while(|b| b.is_ascii_whitespace());
             let assigned = match after.next() {
                 Some(b'=') => after.next() != Some(&b'='),
-                // An annotation: `=` later on the line, not part of `==`, `<=`, `!=`, `>=`.
+                // An annotation: `=` later on the line, not part of `==`, `<=`, `!=`, `>=`,
+                // or a bracket left open there (`DEBUG: Annotated[⏎ bool,⏎] = True`) or a
+                // line continuation.
                 Some(b':') => {
                     let line: Vec<u8> = after.take_while(|&&b| b != b'\n').copied().collect();
-                    (0..line.len()).any(|i| {
-                        line[i] == b'='
-                            && !(i > 0 && b"=<>!".contains(&line[i - 1]))
-                            && line.get(i + 1) != Some(&b'=')
-                    })
+                    let open = line.iter().filter(|b| b"([{".contains(b)).count();
+                    let closed = line.iter().filter(|b| b")]}".contains(b)).count();
+                    open > closed
+                        || line.trim_ascii_end().ends_with(b"\\")
+                        || (0..line.len()).any(|i| {
+                            line[i] == b'='
+                                && !(i > 0 && b"=<>!".contains(&line[i - 1]))
+                                && line.get(i + 1) != Some(&b'=')
+                        })
                 }
                 _ => false,
             };
@@ -346,6 +352,8 @@ mod tests {
             "app.debug\n = 1",
             "DEBUG: bool = True",
             "DEBUG:bool=\\\n    True",
+            "DEBUG: Annotated[\n    bool,\n] = True",
+            "DEBUG: bool \\\n    = True",
             "{'DEBUG': True}",
             "c[\"debug\"]",
         ] {

@@ -67,9 +67,8 @@ const DJANGO_SETTINGS: &[&str] = &[
 ];
 
 /// Every Python form below sets a `debug`/`DEBUG` name or key to `True`: some `debug` is
-/// assigned (`debug=`, `DEBUG =`, `.debug =`) or quoted as a key, and `True` is assigned,
-/// passed by keyword or a dict value (`= True`, `=True`, `: True`) — directly, or to a
-/// name that reaches the setting (`DEV = True` … `run(debug=DEV)`).
+/// assigned (`debug=`, `DEBUG =`, `.debug =`) or quoted as a key, and some `True` can
+/// reach the setting ([`python_true_may_reach`]).
 fn python_may_set_debug(src: &str) -> bool {
     static DEBUG: Words = Words::new(&["debug"]);
     static TRUE: Words = Words::new(&["True"]);
@@ -77,15 +76,41 @@ fn python_may_set_debug(src: &str) -> bool {
         return true;
     }
     let bytes = src.as_bytes();
-    let bound_true = TRUE.find_iter(src).into_iter().any(|(start, _)| {
-        let before = bytes[..start].trim_ascii_end();
-        match before {
-            [.., b'=' | b'!' | b'<' | b'>', b'='] => false,
-            [.., b'=' | b':'] => true,
-            _ => false,
-        }
-    });
-    bound_true && DEBUG.assigned_or_quoted_in(src)
+    let reaches = TRUE
+        .find_iter(src)
+        .into_iter()
+        .any(|(start, end)| python_true_may_reach(bytes, start, end));
+    reaches && DEBUG.assigned_or_quoted_in(src)
+}
+
+/// Whether the `True` at `start..end` is one the rule can follow to a debug setting: a
+/// dict value or walrus (`: True`, `:= True`), a keyword or assignment right after a
+/// `debug` name or key (`debug=True`, `["DEBUG"] = True`), or a statement binding a name
+/// (`DEV = True`, `DEV: bool = True`) that `run(debug=DEV)` may pass on. Parameter defaults
+/// (`debug: bool = True,`) bind no value the rule reads.
+fn python_true_may_reach(bytes: &[u8], start: usize, end: usize) -> bool {
+    let word = |b: Option<&u8>| b.is_some_and(|&b| b.is_ascii_alphanumeric() || b == b'_');
+    if &bytes[start..end] != b"True" || word(bytes.get(end)) {
+        return false;
+    }
+    let before = bytes[..start].trim_ascii_end();
+    let assigned = match before {
+        [.., b'=' | b'!' | b'<' | b'>', b'='] => return false,
+        [.., b':', b'='] | [.., b':'] => return true,
+        [.., b'='] => &before[..before.len() - 1],
+        _ => return false,
+    };
+    let rest = &bytes[end..];
+    let after = rest.iter().find(|b| **b != b' ' && **b != b'\t');
+    let ends_statement = matches!(after, None | Some(b'\n' | b'\r' | b';' | b'#' | b'\\'));
+    // `debug`, `.debug`, `["DEBUG"]`, `['debug']` right before the `=`.
+    let target = assigned.trim_ascii_end();
+    let target = target.strip_suffix(b"]").unwrap_or(target);
+    let target = target
+        .strip_suffix(b"\"")
+        .or_else(|| target.strip_suffix(b"'"))
+        .unwrap_or(target);
+    ends_statement || target.to_ascii_lowercase().ends_with(b"debug")
 }
 
 fn python_rule(cx: &Cx, out: &mut Report) {
@@ -575,6 +600,12 @@ mod tests {
             "app.config.update({'DEBUG': True})",
             "DEV = True\napp.run(debug = DEV)",
             "DEBUG: bool = True",
+            "DEBUG: Annotated[\n    bool,\n] = True  # on\n",
+            "app.config['DEBUG']=True",
+            "app.run(\n    debug =\n        True,\n)",
+            "if (DEV := True): app.run(debug=DEV)",
+            "DEV = True;app.run(debug=DEV)",
+            "DEV = True \\\n\napp.run(debug=DEV)",
         ] {
             assert!(python_may_set_debug(text), "{text}");
         }
@@ -583,6 +614,9 @@ mod tests {
             "debug = check(True)",
             "app.run(debug=False)",
             "assert x is True\nlog.debug('x')",
+            "def create(debug: bool = False, docs: Annotated[\n  bool,\n] = True,\n):\n    App(debug=debug)",
+            "app.run(debug=debug, reload=True)",
+            "DEBUG = Truthy\nrun(debug=DEBUG)",
         ] {
             assert!(!python_may_set_debug(text), "{text}");
         }
