@@ -94,28 +94,76 @@ fn py_fix(port: u16) -> String {
     )
 }
 
-/// Every server call below is one of these names or of [`PY_ADDRESS_SERVERS`] called, or
-/// resolves into one of [`PY_SERVER_MODULES`] (`uvicorn.Config` imported under another name).
-static PY_SERVER_CALLS: Words = Words::new(&[
-    "run",
-    "run_app",
-    "run_server",
-    "serve",
+/// Server calls the rule reads positional arguments of, or whose `listen=` it reads.
+static PY_POSITIONAL_SERVER_CALLS: Words = Words::new(&[
+    "make_server",
     "start_server",
     "create_server",
-    "make_server",
     "listen",
     "bind",
 ]);
 static PY_ADDRESS_SERVER_CALLS: Words = Words::new(PY_ADDRESS_SERVERS);
 static PY_SERVER_MODULES: Words = Words::new(&["uvicorn", "hypercorn"]);
+static PY_PORT: Words = Words::new(&["port", "listen"]);
+static PY_RUN: Words = Words::new(&["run"]);
+
+/// The gate: every call the rule reports passes `port=` (or waitress's `listen=`), passes
+/// `.run` a string literal first (`app.run("0.0.0.0", 5000)`), is one of
+/// [`PY_POSITIONAL_SERVER_CALLS`] or [`PY_ADDRESS_SERVERS`] called, or resolves into one
+/// of [`PY_SERVER_MODULES`] (`uvicorn.Config` imported under another name).
+fn python_may_serve(src: &str) -> bool {
+    if !crate::lang::gate::enabled() {
+        return true;
+    }
+    let bytes = src.as_bytes();
+    let ident = |b: Option<&u8>| b.is_some_and(|&b| b.is_ascii_alphanumeric() || b == b'_');
+    let whole = |start: usize, end: usize| {
+        !(start > 0 && ident(bytes.get(start - 1))) && !ident(bytes.get(end))
+    };
+    let keyword = PY_PORT.find_iter(src).into_iter().any(|(start, end)| {
+        let after = bytes[end..].trim_ascii_start();
+        whole(start, end) && after.starts_with(b"=") && !after.starts_with(b"==")
+    });
+    let run_with_literal = || {
+        PY_RUN.find_iter(src).into_iter().any(|(start, end)| {
+            let Some(args) = bytes[end..].trim_ascii_start().strip_prefix(b"(") else {
+                return false;
+            };
+            let first = skip_python_comments(args);
+            let prefix = first
+                .iter()
+                .take(3)
+                .take_while(|b| b.is_ascii_alphabetic())
+                .count();
+            whole(start, end) && matches!(first.get(prefix), Some(b'"' | b'\''))
+        })
+    };
+    keyword
+        || run_with_literal()
+        || PY_POSITIONAL_SERVER_CALLS.called_in(src)
+        || PY_ADDRESS_SERVER_CALLS.called_in(src)
+        || PY_SERVER_MODULES.any_in(src)
+}
+
+/// `text` after its leading blanks, line breaks and `#` comments.
+fn skip_python_comments(mut text: &[u8]) -> &[u8] {
+    loop {
+        text = text.trim_ascii_start();
+        match text.strip_prefix(b"#") {
+            Some(comment) => {
+                text = comment
+                    .iter()
+                    .position(|&b| b == b'\n')
+                    .map_or(&[], |i| &comment[i..])
+            }
+            None => return text,
+        }
+    }
+}
 
 fn python_rule(cx: &Cx, out: &mut Report) {
     let src = cx.text();
-    let may_serve = PY_SERVER_CALLS.called_in(src)
-        || PY_ADDRESS_SERVER_CALLS.called_in(src)
-        || PY_SERVER_MODULES.any_in(src);
-    if !may_serve {
+    if !python_may_serve(src) {
         return;
     }
     let Some(_tree) = cx.tree() else { return };
@@ -536,6 +584,35 @@ impl<'ast> Visit<'ast> for RustVisitor<'_, '_, '_, '_> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn python_gate_sees_every_server_call_form() {
+        use super::python_may_serve;
+        for text in [
+            "uvicorn.run(app, port=8000)",
+            "app.run(host='0.0.0.0', port = 5000)",
+            "app.run('0.0.0.0', 5000)",
+            "app.run(\n    # where\n    r\"0.0.0.0\", 5000)",
+            "serve(app, listen='*:8080')",
+            "make_server('', 8000, app)",
+            "loop.create_server(Proto, '0.0.0.0', 9000)",
+            "app.listen(8888)",
+            "s.bind(('0.0.0.0', 80))",
+            "HTTPServer(('', 8000), Handler)",
+            "from uvicorn import Config as C\nC(app, 8000)",
+        ] {
+            assert!(python_may_serve(text), "{text}");
+        }
+        for text in [
+            "subprocess.run(['ls'], check=True)",
+            "asyncio.run(main())",
+            "self.run(args)",
+            "if port == 80: pass",
+            "report = 1; passport=2",
+        ] {
+            assert!(!python_may_serve(text), "{text}");
+        }
+    }
+
     #[test]
     fn bind_functions() {
         use super::rust_bind_fn;
