@@ -112,11 +112,36 @@ fn has_environment_part(text: &str) -> bool {
     })
 }
 
-/// Whether `text` has an escape that writes a character by its code (`\x45`, `\u0045`,
-/// `\u{45}`, `\N{…}`, `\105`).
+/// Whether `text` has an escape that writes a letter, digit or `_` by its code (`\\x45`,
+/// `\\u0045`, `\\u{45}`, `\\105`, `\\N{…}`): such a name may read as anything.
+/// `b"\\xff"` does not count.
 fn has_code_escape(text: &str) -> bool {
-    text.as_bytes().windows(2).any(|w| {
-        w[0] == b'\\' && (matches!(w[1], b'x' | b'u' | b'U' | b'N') || w[1].is_ascii_digit())
+    let bytes = text.as_bytes();
+    let name_char =
+        |code: u32| char::from_u32(code).is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+    let hex = |digits: &[u8]| {
+        let digits = std::str::from_utf8(digits).ok()?;
+        u32::from_str_radix(digits, 16).ok()
+    };
+    memchr::memchr_iter(b'\\', bytes).any(|i| {
+        let rest = &bytes[i + 1..];
+        let code = match rest {
+            [b'N', b'{', ..] => return true,
+            [b'x', h @ ..] => hex(h.get(..2).unwrap_or(h)),
+            [b'u', b'{', h @ ..] => hex(&h[..h.iter().position(|&b| b == b'}').unwrap_or(0)]),
+            [b'u', h @ ..] => hex(h.get(..4).unwrap_or(h)),
+            [b'U', h @ ..] => hex(h.get(..8).unwrap_or(h)),
+            [b'0'..=b'7', ..] => {
+                let n = rest
+                    .iter()
+                    .take(3)
+                    .take_while(|b| (b'0'..=b'7').contains(b))
+                    .count();
+                u32::from_str_radix(std::str::from_utf8(&rest[..n]).unwrap_or("0"), 8).ok()
+            }
+            _ => return false,
+        };
+        code.is_some_and(name_char)
     })
 }
 
@@ -643,6 +668,8 @@ mod tests {
             "os.environ.get('APP_E' 'NV') == 'prod'",
             "os.environ.get('APP_E'\n    \"NV\") == 'prod'",
             "os.environ.get(\"APP_\\x45NV\") == 'prod'",
+            "env::var(\"APP_\\u{45}NV\")",
+            "os.environ.get('APP_\\105NV')",
             "héllo_ENV = 1",
         ] {
             assert!(may_name_environment(text), "{text}");
@@ -651,6 +678,7 @@ mod tests {
             "environ['SCRIPT_NAME'] == 'test'",
             "load_dotenv(); x == 'dev'",
             "envelope.stages == 'test'",
+            "session['b'] = b'\\xff'; assert x == 'test'",
         ] {
             assert!(!may_name_environment(text), "{text}");
         }

@@ -94,14 +94,14 @@ fn py_fix(port: u16) -> String {
     )
 }
 
-/// Server calls the rule reads positional arguments of, or whose `listen=` it reads.
-static PY_POSITIONAL_SERVER_CALLS: Words = Words::new(&[
-    "make_server",
-    "start_server",
-    "create_server",
-    "listen",
-    "bind",
-]);
+/// Server calls the rule reads positional arguments of.
+static PY_POSITIONAL_SERVER_CALLS: Words =
+    Words::new(&["make_server", "start_server", "create_server"]);
+/// Calls the rule reads only in a file that imports the module beside them.
+static PY_LISTEN: Words = Words::new(&["listen"]);
+static PY_TORNADO: Words = Words::new(&["tornado"]);
+static PY_BIND: Words = Words::new(&["bind"]);
+static PY_SOCKET: Words = Words::new(&["socket"]);
 static PY_ADDRESS_SERVER_CALLS: Words = Words::new(PY_ADDRESS_SERVERS);
 static PY_SERVER_MODULES: Words = Words::new(&["uvicorn", "hypercorn"]);
 static PY_PORT: Words = Words::new(&["port", "listen"]);
@@ -109,8 +109,9 @@ static PY_RUN: Words = Words::new(&["run"]);
 
 /// The gate: every call the rule reports passes `port=` (or waitress's `listen=`), passes
 /// `.run` a string literal first (`app.run("0.0.0.0", 5000)`), is one of
-/// [`PY_POSITIONAL_SERVER_CALLS`] or [`PY_ADDRESS_SERVERS`] called, or resolves into one
-/// of [`PY_SERVER_MODULES`] (`uvicorn.Config` imported under another name).
+/// [`PY_POSITIONAL_SERVER_CALLS`] or [`PY_ADDRESS_SERVERS`] called, is tornado's `listen`
+/// or a socket's `bind` in a file importing that module, or resolves into one of
+/// [`PY_SERVER_MODULES`] (`uvicorn.Config` imported under another name).
 fn python_may_serve(src: &str) -> bool {
     if !crate::lang::gate::enabled() {
         return true;
@@ -122,7 +123,10 @@ fn python_may_serve(src: &str) -> bool {
     };
     let keyword = PY_PORT.find_iter(src).into_iter().any(|(start, end)| {
         let after = bytes[end..].trim_ascii_start();
-        whole(start, end) && after.starts_with(b"=") && !after.starts_with(b"==")
+        whole(start, end)
+            && after.starts_with(b"=")
+            && !after.starts_with(b"==")
+            && python_argument_starts(bytes, start)
     });
     let run_with_literal = || {
         PY_RUN.find_iter(src).into_iter().any(|(start, end)| {
@@ -141,8 +145,32 @@ fn python_may_serve(src: &str) -> bool {
     keyword
         || run_with_literal()
         || PY_POSITIONAL_SERVER_CALLS.called_in(src)
+        || (PY_LISTEN.called_in(src) && PY_TORNADO.any_in(src))
+        || (PY_BIND.called_in(src) && PY_SOCKET.any_in(src))
         || PY_ADDRESS_SERVER_CALLS.called_in(src)
         || PY_SERVER_MODULES.any_in(src)
+}
+
+/// Whether what starts at `at` may be a call's argument rather than a statement: after
+/// `(` or `,`, also across lines (a line with a comment is not read, so it counts).
+fn python_argument_starts(bytes: &[u8], at: usize) -> bool {
+    let mut before = &bytes[..at];
+    loop {
+        let line_start = before
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        let line = &before[line_start..];
+        if line.contains(&b'#') {
+            return true;
+        }
+        match line.trim_ascii_end().last() {
+            Some(b'(' | b',' | b'\\') => return true,
+            Some(_) => return false,
+            None if line_start == 0 => return false,
+            None => before = &before[..line_start - 1],
+        }
+    }
 }
 
 /// `text` after its leading blanks, line breaks and `#` comments.
@@ -589,14 +617,17 @@ mod tests {
         use super::python_may_serve;
         for text in [
             "uvicorn.run(app, port=8000)",
+            "uvicorn.run(\n    app,\n\n    port=8000)",
+            "uvicorn.run(app,  # the app\n    port=8000)",
+            "web.run_app(app, host='0.0.0.0', \\\n port=8080)",
             "app.run(host='0.0.0.0', port = 5000)",
             "app.run('0.0.0.0', 5000)",
             "app.run(\n    # where\n    r\"0.0.0.0\", 5000)",
             "serve(app, listen='*:8080')",
             "make_server('', 8000, app)",
             "loop.create_server(Proto, '0.0.0.0', 9000)",
-            "app.listen(8888)",
-            "s.bind(('0.0.0.0', 80))",
+            "import tornado.web\napp.listen(8888)",
+            "import socket\ns.bind(('0.0.0.0', 80))",
             "HTTPServer(('', 8000), Handler)",
             "from uvicorn import Config as C\nC(app, 8000)",
         ] {
@@ -606,7 +637,11 @@ mod tests {
             "subprocess.run(['ls'], check=True)",
             "asyncio.run(main())",
             "self.run(args)",
+            "db.event.listen(db.session, 'before_commit', f)",
+            "self.url_map.bind(server_name)",
             "if port == 80: pass",
+            "port = 5000\nrun_simple(host, port, app)",
+            "if x:\n    port = int(port)\n",
             "report = 1; passport=2",
         ] {
             assert!(!python_may_serve(text), "{text}");
