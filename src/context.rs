@@ -19,11 +19,13 @@ use std::path::Path;
 
 /// The tree-sitter tree of a file, owned outside [`Cx`] so that the nodes, imports and
 /// calls `Cx` derives from it (computed once, shared by every rule) can borrow it; and
-/// the file's code without comments, which gates find by address (so it must outlive
-/// the gates' [`crate::lang::gate::checking`] guard).
+/// the views of the file's code that gates read ([`Cx::code`], [`Cx::production_code`]),
+/// which gates find by address (so they must outlive the gates'
+/// [`crate::lang::gate::checking`] guard).
 #[derive(Default)]
 pub struct TreeSlot(
     OnceCell<Option<tree_sitter::Tree>>,
+    OnceCell<Option<String>>,
     OnceCell<Option<String>>,
 );
 
@@ -106,12 +108,37 @@ impl<'a> Cx<'a> {
         self.tree
             .1
             .get_or_init(|| {
-                let code = crate::lang::rust_comments::without_comments(self.text())?;
+                let code = crate::lang::rust_views::without_comments(self.text())?;
                 crate::lang::gate::checking_view(&code);
                 Some(code)
             })
             .as_deref()
             .unwrap_or(self.text())
+    }
+
+    /// What gates of rules that skip test code read: for Rust, [`Cx::code`] with its
+    /// test functions and `#[cfg(test)]` modules blanked as well, which those rules'
+    /// visitors never enter; otherwise [`Cx::code`].
+    pub fn production_code(&self) -> &'a str {
+        let code = self.code();
+        if self.file.kind != FileKind::Rust {
+            return code;
+        }
+        // Test items are found in code without comments: if the comments could not be
+        // blanked, nothing else is.
+        let text = self.text();
+        if std::ptr::eq(code, text) && (text.contains("//") || text.contains("/*")) {
+            return code;
+        }
+        self.tree
+            .2
+            .get_or_init(|| {
+                let view = crate::lang::rust_views::without_test_items(code)?;
+                crate::lang::gate::checking_view(&view);
+                Some(view)
+            })
+            .as_deref()
+            .unwrap_or(code)
     }
 
     pub fn kind(&self) -> FileKind {

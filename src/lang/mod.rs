@@ -10,7 +10,7 @@ pub mod install;
 pub mod js;
 pub mod python;
 pub mod rust;
-pub mod rust_comments;
+pub mod rust_views;
 pub mod scorecard;
 pub mod web;
 

@@ -484,7 +484,7 @@ fn rust_may_bind(code: &str) -> bool {
 }
 
 fn rust_rule(cx: &Cx, out: &mut Report) {
-    if !rust_may_bind(cx.code()) {
+    if !rust_may_bind(cx.production_code()) {
         return;
     }
     let Some(file) = cx.rust() else { return };

@@ -290,7 +290,7 @@ const RUST_MEMORY_STORES: &[&str] = &[
 ];
 
 fn rust_rule(cx: &Cx, out: &mut Report) {
-    if !RUST_MEMORY_STORE.any_in(cx.code()) {
+    if !RUST_MEMORY_STORE.any_in(cx.production_code()) {
         return;
     }
     let Some(file) = cx.rust() else { return };

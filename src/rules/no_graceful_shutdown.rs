@@ -165,8 +165,10 @@ fn python_rule(cx: &Cx, out: &mut Report) {
 // ---------------------------------------------------------------- Rust
 
 fn rust_rule(cx: &Cx, out: &mut Report) {
-    let code = cx.code();
-    if !RUST_SERVER_CRATES.any_in(code) || !(RUST_SERVE.named_in(code) || RUST_RUN.called_in(code))
+    // The server start reported is outside test code; the crate may be named anywhere.
+    let code = cx.production_code();
+    if !(RUST_SERVE.named_in(code) || RUST_RUN.called_in(code))
+        || !RUST_SERVER_CRATES.any_in(cx.code())
     {
         return;
     }
