@@ -119,7 +119,7 @@ fn python_may_serve(src: &str) -> bool {
     let bytes = src.as_bytes();
     let ident = |b: Option<&u8>| b.is_some_and(|&b| b.is_ascii_alphanumeric() || b == b'_');
     let whole = |start: usize, end: usize| {
-        !(start > 0 && ident(bytes.get(start - 1))) && !ident(bytes.get(end))
+        (start == 0 || !ident(bytes.get(start - 1))) && !ident(bytes.get(end))
     };
     let keyword = PY_PORT.find_iter(src).into_iter().any(|(start, end)| {
         let after = bytes[end..].trim_ascii_start();
