@@ -23,9 +23,7 @@ pub fn without_comments(text: &str) -> Option<String> {
                 comments.push((i, end));
                 i = end;
             }
-            b'"' => i = string_end(b, i + 1)?,
-            b'r' | b'b' | b'c' => i = prefixed_literal_end(b, i)?,
-            b'\'' => i = quote_end(b, i),
+            b'"' | b'r' | b'b' | b'c' | b'\'' => i = literal_end(b, i)?,
             _ if ident_start(b[i]) => {
                 // A whole identifier, so that `br` inside one is not read as a prefix.
                 i += 1;
@@ -54,9 +52,7 @@ pub fn without_test_items(code: &str) -> Option<String> {
     let mut i = 0;
     while i < b.len() {
         match b[i] {
-            b'"' => i = string_end(b, i + 1)?,
-            b'r' | b'b' | b'c' => i = prefixed_literal_end(b, i)?,
-            b'\'' => i = quote_end(b, i),
+            b'"' | b'r' | b'b' | b'c' | b'\'' => i = literal_end(b, i)?,
             b'#' => match attribute(b, i)? {
                 Some((body, end)) if is_test_attribute(&b[body.0..body.1]) => {
                     match test_item_end(b, end)?.filter(|&e| closes_at_indent(b, i, e)) {
@@ -124,16 +120,8 @@ fn attribute(b: &[u8], hash: usize) -> Option<Option<((usize, usize), usize)>> {
                     return Some(Some(((open + 1, i), i + 1)));
                 }
             }
-            b'"' => {
-                i = string_end(b, i + 1)?;
-                continue;
-            }
-            b'r' | b'b' | b'c' => {
-                i = prefixed_literal_end(b, i)?;
-                continue;
-            }
-            b'\'' => {
-                i = quote_end(b, i);
+            b'"' | b'r' | b'b' | b'c' | b'\'' => {
+                i = literal_end(b, i)?;
                 continue;
             }
             _ => {}
@@ -203,16 +191,8 @@ fn body_end(b: &[u8], mut i: usize) -> Option<usize> {
             b')' | b']' => depth = depth.saturating_sub(1),
             b';' if depth == 0 => return Some(i + 1),
             b'{' if depth == 0 => return close_of(b, i, b'{', b'}'),
-            b'"' => {
-                i = string_end(b, i + 1)?;
-                continue;
-            }
-            b'r' | b'b' | b'c' => {
-                i = prefixed_literal_end(b, i)?;
-                continue;
-            }
-            b'\'' => {
-                i = quote_end(b, i);
+            b'"' | b'r' | b'b' | b'c' | b'\'' => {
+                i = literal_end(b, i)?;
                 continue;
             }
             _ => {}
@@ -220,6 +200,16 @@ fn body_end(b: &[u8], mut i: usize) -> Option<usize> {
         i += 1;
     }
     None
+}
+
+/// Where the string, raw or byte string, character literal or lifetime starting at `i`
+/// ends (for `r`, `b`, `c` not starting one: where the identifier ends).
+fn literal_end(b: &[u8], i: usize) -> Option<usize> {
+    match b[i] {
+        b'"' => string_end(b, i + 1),
+        b'\'' => Some(quote_end(b, i)),
+        _ => prefixed_literal_end(b, i),
+    }
 }
 
 /// Past the `close` matching the `open` at `at`, skipping literals.
@@ -235,16 +225,8 @@ fn close_of(b: &[u8], at: usize, open: u8, close: u8) -> Option<usize> {
                     return Some(i + 1);
                 }
             }
-            b'"' => {
-                i = string_end(b, i + 1)?;
-                continue;
-            }
-            b'r' | b'b' | b'c' => {
-                i = prefixed_literal_end(b, i)?;
-                continue;
-            }
-            b'\'' => {
-                i = quote_end(b, i);
+            b'"' | b'r' | b'b' | b'c' | b'\'' => {
+                i = literal_end(b, i)?;
                 continue;
             }
             _ => {}
