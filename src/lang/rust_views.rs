@@ -23,15 +23,7 @@ pub fn without_comments(text: &str) -> Option<String> {
                 comments.push((i, end));
                 i = end;
             }
-            b'"' | b'r' | b'b' | b'c' | b'\'' => i = literal_end(b, i)?,
-            _ if ident_start(b[i]) => {
-                // A whole identifier, so that `br` inside one is not read as a prefix.
-                i += 1;
-                while ident_byte(b, i) {
-                    i += 1;
-                }
-            }
-            _ => i += 1,
+            _ => i = token_end(b, i)?,
         }
     }
     if comments.is_empty() {
@@ -52,7 +44,6 @@ pub fn without_test_items(code: &str) -> Option<String> {
     let mut i = 0;
     while i < b.len() {
         match b[i] {
-            b'"' | b'r' | b'b' | b'c' | b'\'' => i = literal_end(b, i)?,
             b'#' => match attribute(b, i)? {
                 Some((body, end)) if is_test_attribute(&b[body.0..body.1]) => {
                     match test_item_end(b, end)?.filter(|&e| closes_at_indent(b, i, e)) {
@@ -66,13 +57,7 @@ pub fn without_test_items(code: &str) -> Option<String> {
                 Some((_, end)) => i = end,
                 None => i += 1,
             },
-            _ if ident_start(b[i]) => {
-                i += 1;
-                while ident_byte(b, i) {
-                    i += 1;
-                }
-            }
-            _ => i += 1,
+            _ => i = token_end(b, i)?,
         }
     }
     if items.is_empty() {
@@ -200,6 +185,23 @@ fn body_end(b: &[u8], mut i: usize) -> Option<usize> {
         i += 1;
     }
     None
+}
+
+/// Past the token at `i`, which starts no comment or attribute: a whole literal or
+/// lifetime, a whole identifier (so that `br` inside one is not read as a literal's
+/// prefix), or one byte. `None` if a literal does not close.
+fn token_end(b: &[u8], i: usize) -> Option<usize> {
+    match b[i] {
+        b'"' | b'r' | b'b' | b'c' | b'\'' => literal_end(b, i),
+        c if ident_start(c) => {
+            let mut j = i + 1;
+            while ident_byte(b, j) {
+                j += 1;
+            }
+            Some(j)
+        }
+        _ => Some(i + 1),
+    }
 }
 
 /// Where the string, raw or byte string, character literal or lifetime starting at `i`
