@@ -83,12 +83,10 @@ fn may_compare(text: &str, kind: FileKind) -> bool {
 /// Whether `text` may name an environment-name variable: some name in it has a part
 /// that [`names::is_environment_variable`] needs (`APP_ENV`, `settings.ENVIRONMENT`,
 /// `appStage`; not `environ` or `dotenv`). Literals can spell a name the text does not
-/// show: a text with a code escape (`"APP_\x45NV"`) always may, and one with adjacent
-/// literals (`"APP_E" "NV"`) or other escapes is also read with them joined.
+/// show: a text with a code escape (`"APP_\x45NV"`) always may, and names split by
+/// adjacent literals or other escapes are read joined ([`has_joined_environment_part`]).
 fn may_name_environment(text: &str) -> bool {
-    has_environment_part(text)
-        || has_code_escape(text)
-        || (text.contains(['\\', '"', '\'']) && has_environment_part(&joined_literals(text)))
+    has_environment_part(text) || has_code_escape(text) || has_joined_environment_part(text)
 }
 
 fn has_environment_part(text: &str) -> bool {
@@ -112,9 +110,9 @@ fn has_environment_part(text: &str) -> bool {
     })
 }
 
-/// Whether `text` has an escape that writes a letter, digit or `_` by its code (`\\x45`,
-/// `\\u0045`, `\\u{45}`, `\\105`, `\\N{…}`): such a name may read as anything.
-/// `b"\\xff"` does not count.
+/// Whether `text` has an escape that writes a letter, digit or `_` by its code (`\x45`,
+/// `\u0045`, `\u{45}`, `\105`, `\N{…}`): such a name may read as anything.
+/// `b"\xff"` does not count.
 fn has_code_escape(text: &str) -> bool {
     let bytes = text.as_bytes();
     let name_char =
@@ -145,33 +143,59 @@ fn has_code_escape(text: &str) -> bool {
     })
 }
 
-/// `text` with backslashes dropped and each closing quote joined to an opening quote that
-/// follows it after only blanks or line breaks (`"APP_E" "NV"` reads `"APP_ENV"`).
-fn joined_literals(text: &str) -> String {
-    let text = text.replace('\\', "");
+/// Whether a name spelled across pieces the text shows has an environment part: the
+/// name bytes either side of adjacent literals (`"APP_E" "NV"`, which Python joins) or of
+/// a backslash (`EN\V`, an unknown escape that Python and JavaScript read as `V`) are
+/// read as one name.
+fn has_joined_environment_part(text: &str) -> bool {
     let b = text.as_bytes();
-    let quote = |i: usize| matches!(b.get(i), Some(b'"' | b'\''));
-    let mut out = String::with_capacity(text.len());
-    let (mut from, mut i) = (0, 0);
-    while i < b.len() {
-        if quote(i) {
-            let next = i
-                + 1
-                + b[i + 1..]
+    let name = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80;
+    let quote = |c: u8| c == b'"' || c == b'\'';
+    // The length of a joint starting at `i`, right after a name byte, before another.
+    let joint = |i: usize| -> Option<usize> {
+        let len = match b[i] {
+            b'\\' => 1,
+            c if quote(c) => {
+                let gap = b[i + 1..]
                     .iter()
                     .take_while(|c| c.is_ascii_whitespace())
                     .count();
-            if quote(next) {
-                out.push_str(&text[from..i]);
-                from = next + 1;
-                i = next + 1;
-                continue;
+                b.get(i + 1 + gap).copied().filter(|&c| quote(c))?;
+                gap + 2
+            }
+            _ => return None,
+        };
+        b.get(i + len).copied().filter(|&c| name(c)).map(|_| len)
+    };
+    // Only runs with a joint need reading again: start at each joint's run.
+    let mut read_to = 0;
+    for at in memchr::memchr3_iter(b'\\', b'"', b'\'', b) {
+        if at < read_to || at == 0 || !name(b[at - 1]) || joint(at).is_none() {
+            continue;
+        }
+        let mut i = b[..at].iter().rposition(|&c| !name(c)).map_or(0, |p| p + 1);
+        let mut pieces: Vec<(usize, usize)> = Vec::new();
+        let mut start = i;
+        while i < b.len() {
+            if name(b[i]) {
+                i += 1;
+            } else if let Some(len) = joint(i) {
+                pieces.push((start, i));
+                i += len;
+                start = i;
+            } else {
+                break;
             }
         }
-        i += 1;
+        pieces.push((start, i));
+        read_to = i;
+        // Joints are ASCII bytes, so every piece is whole UTF-8.
+        let joined: String = pieces.iter().map(|&(s, e)| &text[s..e]).collect();
+        if has_environment_part(&joined) {
+            return true;
+        }
     }
-    out.push_str(&text[from..]);
-    out
+    false
 }
 
 /// Whether the Python string literal at `start..end` is an operand the comparisons
@@ -670,6 +694,8 @@ mod tests {
             "os.environ.get(\"APP_\\x45NV\") == 'prod'",
             "env::var(\"APP_\\u{45}NV\")",
             "os.environ.get('APP_\\105NV')",
+            "os.environ.get('APP_EN\\V')",
+            "os.environ.get('A' 'P' 'P_E' \"N\" 'V')",
             "héllo_ENV = 1",
         ] {
             assert!(may_name_environment(text), "{text}");
@@ -679,6 +705,7 @@ mod tests {
             "load_dotenv(); x == 'dev'",
             "envelope.stages == 'test'",
             "session['b'] = b'\\xff'; assert x == 'test'",
+            "print('no\\nv' 'iron') if x == 'test' else 0",
         ] {
             assert!(!may_name_environment(text), "{text}");
         }
