@@ -94,26 +94,8 @@ fn attribute(b: &[u8], hash: usize) -> Option<Option<((usize, usize), usize)>> {
     if b.get(open) != Some(&b'[') {
         return Some(None);
     }
-    let mut depth = 0usize;
-    let mut i = open;
-    while i < b.len() {
-        match b[i] {
-            b'[' => depth += 1,
-            b']' => {
-                depth -= 1;
-                if depth == 0 {
-                    return Some(Some(((open + 1, i), i + 1)));
-                }
-            }
-            b'"' | b'r' | b'b' | b'c' | b'\'' => {
-                i = literal_end(b, i)?;
-                continue;
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    None
+    let end = close_of(b, open, b'[', b']')?;
+    Some(Some(((open + 1, end - 1), end)))
 }
 
 /// Whether an attribute body is one `web::rust_is_test` takes for a test: its path ends in
