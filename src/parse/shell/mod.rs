@@ -3,8 +3,9 @@
 //! Lint rules (unpinned installs, `curl | sh`, daemonised start commands, …) need
 //! argv-level facts — "this is `apt-get install` without `=version`", "this `curl` feeds
 //! a pipe into `sh`", "this `curl` runs inside `$(…)` handed to `sh -c`" — and a byte
-//! span to report. tree-sitter-bash gives an error-tolerant CST; this module flattens it
-//! into [`Command`]s so that rules never walk the CST themselves.
+//! span to report. Most scripts are read by the hand-written [`reader`]; the rest (rare
+//! forms and syntax errors) by tree-sitter-bash, whose error-tolerant CST this module
+//! flattens into the same [`Command`]s, so that rules never walk a CST themselves.
 //!
 //! Design constraints:
 //! - Never panics and never recurses on the input: the CST is converted with an
@@ -14,6 +15,8 @@
 //!   in [`Word::text`] so that nested words do not copy the same bytes over and over.
 //! - Strings run by `sh -c '…'` are parsed as nested scripts whose spans point back
 //!   into the original file.
+
+mod reader;
 
 use crate::finding::Span;
 use crate::parse::treesitter::named_children;
@@ -186,7 +189,7 @@ pub fn parse(src: &str) -> Script {
             return script.clone();
         }
     }
-    let script = read_script(src);
+    let script = read_script(src, Readers::Both);
     if let Ok(mut guard) = SEEN.lock() {
         let (seen, kept) = guard.get_or_insert_with(Default::default);
         if *kept + src.len() <= MAX_KEPT_BYTES {
@@ -197,8 +200,17 @@ pub fn parse(src: &str) -> Script {
     script
 }
 
-fn read_script(src: &str) -> Script {
-    let Some(top) = convert(src, Ctx::default(), 0, 0) else {
+/// Which readers may read a text: the hand-written one first, or tree-sitter alone (to
+/// compare the two in tests).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Readers {
+    Both,
+    #[cfg_attr(not(test), allow(dead_code))]
+    TreeSitter,
+}
+
+fn read_script(src: &str, readers: Readers) -> Script {
+    let Some(top) = convert(src, Ctx::default(), 0, 0, readers) else {
         return Script {
             commands: Vec::new(),
             errors: vec![Span::new(0, src.len())],
@@ -209,7 +221,7 @@ fn read_script(src: &str) -> Script {
     let mut commands = top.commands;
     let mut jobs = VecDeque::from(top.jobs);
     while let Some(job) = jobs.pop_front() {
-        shell_string(&mut commands, &mut jobs, &mut next_pipe, job);
+        shell_string(&mut commands, &mut jobs, &mut next_pipe, job, readers);
     }
     errors.sort_by_key(|s| (s.start, s.end));
     errors.dedup();
@@ -230,12 +242,17 @@ struct Converted {
 /// Re-parses allowed for working around tree-sitter-bash#347.
 const MAX_REPARSE: usize = 4;
 
-/// Parses and converts `text`. tree-sitter-bash 0.25.1 sometimes joins the first
+/// Reads `text` by hand if [`reader`] can, else with tree-sitter. tree-sitter-bash 0.25.1 sometimes joins the first
 /// command of a line onto the last stage of the pipeline on the line before
 /// (tree-sitter-bash#347, with no ERROR node): the joined command then has an unescaped
 /// newline between two of its words. The builder records a separator byte there; it is
 /// overwritten with `;` (same length, so every span stays valid) and the text re-parsed.
-fn convert(text: &str, ctx: Ctx, level: u8, next_pipe: u32) -> Option<Converted> {
+fn convert(text: &str, ctx: Ctx, level: u8, next_pipe: u32, readers: Readers) -> Option<Converted> {
+    if readers == Readers::Both {
+        if let Some(read) = reader::read(text, ctx, level, next_pipe) {
+            return Some(read);
+        }
+    }
     let mut patched: Option<String> = None;
     let mut round = 0;
     loop {
@@ -1364,6 +1381,7 @@ fn shell_string(
     jobs: &mut VecDeque<ShellJob>,
     next_pipe: &mut u32,
     job: ShellJob,
+    readers: Readers,
 ) {
     let owner = &commands[job.owner];
     let base = Ctx {
@@ -1378,7 +1396,7 @@ fn shell_string(
         ..Ctx::default()
     };
     // Syntax errors inside the string are not errors of the file: they are dropped.
-    let Some(nested) = convert(&job.text, base, job.level, *next_pipe) else {
+    let Some(nested) = convert(&job.text, base, job.level, *next_pipe, readers) else {
         return;
     };
     *next_pipe = nested.next_pipe;
@@ -2332,7 +2350,7 @@ mod tests {
     #[test]
     fn a_script_read_again_comes_from_the_cache_unchanged() {
         let src = "apt-get update && apt-get install -y curl\nbash -c 'pip install x'";
-        let fresh = read_script(src);
+        let fresh = read_script(src, Readers::Both);
         assert_eq!(parse(src), fresh);
         assert_eq!(parse(src), fresh);
         let at = parse_at(src, 10);

@@ -1,0 +1,1696 @@
+//! A hand-written reader for the bash that scripts are written in.
+//!
+//! tree-sitter-bash reads about 4 MB/s, and flattening its CST costs nearly as much
+//! again: shell was a tenth of a whole scan. This reader reads simple commands, quotes,
+//! expansions, substitutions, pipelines, `&&`/`||` lists, `if`/`while`/`until`/`for`/
+//! `case`, groups, subshells, functions, `[[ ]]`, `!`, heredocs and here-strings
+//! straight into [`Command`]s — the same ones the tree-sitter path builds.
+//!
+//! What it does not read — `[[ =~ ]]` and glob patterns in `[[ ]]`, arrays, brace and
+//! bracket words, `(( ))`, `select`, a heredoc with more words after it, CRLF text, deep
+//! nesting, and any syntax error — makes [`read`] return `None`, and the whole text goes
+//! to tree-sitter, which keeps error recovery in one place.
+//!
+//! The tests hold the two paths equal on random scripts, the fixtures and the
+//! conformance scripts. Where they differ, tree-sitter misreads bash
+//! (`tests::reads_what_tree_sitter_splits`): inside an `&&` list it splits a pipeline of
+//! three and drops a redirected first command from its pipeline, and it splits a word at
+//! a backquote. The hand reader reads those as bash does.
+
+use super::{
+    Command, Connector, Converted, Ctx, MAX_NESTING, MAX_SHELL_LEVEL, MAX_VERBATIM, Out, Pipe,
+    RESERVED, Redirect, Rendered, ShellJob, SubstKind, Within, Word, sat16, shell_string_index,
+};
+use crate::finding::Span;
+
+/// Compound commands and substitutions nested deeper than this go to tree-sitter, which
+/// reads them without recursion.
+const MAX_DEPTH: u32 = 48;
+
+/// `export`, `local`, …: tree-sitter-bash reads these as their own statement kinds, whose
+/// redirects are not listed (see `Builder::keyword_command`).
+const DECLARATIONS: &[&str] = &[
+    "export", "local", "declare", "readonly", "typeset", "unset", "unsetenv",
+];
+
+/// Reads `text` as a script, or returns `None` if it uses a form this reader leaves to
+/// tree-sitter. `ctx`, `level` and `next_pipe` are as for `convert`.
+pub(super) fn read(text: &str, ctx: Ctx, level: u8, next_pipe: u32) -> Option<Converted> {
+    read_or_stop(text, ctx, level, next_pipe).ok()
+}
+
+/// [`read`], or where it stopped.
+pub(super) fn read_or_stop(
+    text: &str,
+    ctx: Ctx,
+    level: u8,
+    next_pipe: u32,
+) -> Result<Converted, usize> {
+    if let Some(cr) = text.find('\r') {
+        return Err(cr);
+    }
+    let mut r = Reader {
+        src: text,
+        b: text.as_bytes(),
+        pos: 0,
+        end: text.len(),
+        commands: Vec::new(),
+        jobs: Vec::new(),
+        next_pipe,
+        level,
+        depth: 0,
+        heredocs: Vec::new(),
+        failed: false,
+    };
+    let read = r.list(Ctx {
+        owner: None,
+        ..ctx.plain()
+    });
+    if read.is_none() || r.failed || !r.heredocs.is_empty() || r.pos != r.end {
+        return Err(r.pos);
+    }
+    Ok(Converted {
+        commands: r.commands,
+        errors: Vec::new(),
+        jobs: r.jobs,
+        next_pipe: r.next_pipe,
+    })
+}
+
+/// One part of a word, as the tree-sitter path renders it.
+#[derive(Debug, Clone, Copy)]
+enum Piece {
+    /// Literal text, unquoted or inside `"…"` (`dq`); escapes are resolved on rendering.
+    Lit { a: usize, b: usize, dq: bool },
+    /// The inside of `'…'`.
+    Raw { a: usize, b: usize },
+    /// The inside of `$'…'`.
+    AnsiC { a: usize, b: usize },
+    /// An expansion or substitution, kept verbatim; `open`/`close` are the lengths of its
+    /// delimiters (kept when a long one is elided); `subst` marks `$(…)`, `` `…` ``, `<(…)`.
+    Exp {
+        a: usize,
+        b: usize,
+        open: u8,
+        close: u8,
+        subst: bool,
+    },
+}
+
+/// A word as read: its span and parts.
+#[derive(Debug)]
+struct RawWord {
+    span: Span,
+    pieces: Vec<Piece>,
+}
+
+impl RawWord {
+    fn render(&self, src: &str, want_map: bool, elide: bool) -> Rendered {
+        let mut out = Out {
+            src,
+            text: String::new(),
+            map: want_map.then(Vec::new),
+            dynamic: false,
+        };
+        for &p in &self.pieces {
+            match p {
+                Piece::Lit { a, b, dq } => out.literal(a, b, dq),
+                Piece::Raw { a, b } => out.verbatim(&src[a..b], a),
+                Piece::AnsiC { a, b } => out.ansi_c(a, b),
+                Piece::Exp {
+                    a, b, open, close, ..
+                } => {
+                    out.dynamic = true;
+                    let (open, close) = (usize::from(open), usize::from(close));
+                    if elide && b - a > MAX_VERBATIM {
+                        out.verbatim(&src[a..a + open], a);
+                        out.decoded("…", a, a);
+                        out.verbatim(&src[b - close..b], b - close);
+                    } else {
+                        out.verbatim(&src[a..b], a);
+                    }
+                }
+            }
+        }
+        let mut map = out.map.unwrap_or_default();
+        if want_map {
+            map.push((self.span.end, self.span.end));
+        }
+        Rendered {
+            text: out.text,
+            dynamic: out.dynamic,
+            map,
+        }
+    }
+
+    fn word(&self, src: &str) -> Word {
+        let r = self.render(src, false, true);
+        Word {
+            text: r.text,
+            span: self.span,
+            dynamic: r.dynamic,
+        }
+    }
+}
+
+struct Reader<'s> {
+    src: &'s str,
+    b: &'s [u8],
+    pos: usize,
+    /// Where the text being read ends: the whole text, or the closing backquote of a
+    /// `` `…` `` substitution.
+    end: usize,
+    commands: Vec<Command>,
+    jobs: Vec<ShellJob>,
+    next_pipe: u32,
+    level: u8,
+    depth: u32,
+    /// Heredocs whose bodies start after the next newline.
+    heredocs: Vec<Heredoc>,
+    /// Set where a heredoc body could not be read (`skip_space` cannot return `None`).
+    failed: bool,
+}
+
+/// A heredoc waiting for its body.
+struct Heredoc {
+    delimiter: String,
+    /// `<<-`: leading tabs are stripped from the body's lines.
+    strip_tabs: bool,
+    /// The delimiter was unquoted: substitutions in the body run.
+    expands: bool,
+    owner: Ctx,
+}
+
+/// What a redirect is.
+enum Redir {
+    /// `> file`, `2>&1`: listed on the command.
+    File(String, RawWord),
+    /// A heredoc or here-string: extends the command's span, not listed.
+    Input,
+}
+
+/// Bytes that end an unquoted word.
+fn ends_word(c: u8) -> bool {
+    matches!(
+        c,
+        b' ' | b'\t' | b'\n' | b';' | b'&' | b'|' | b'<' | b'>' | b'(' | b')'
+    )
+}
+
+fn is_name_start(c: u8) -> bool {
+    c == b'_' || c.is_ascii_alphabetic()
+}
+
+fn is_name_char(c: u8) -> bool {
+    c == b'_' || c.is_ascii_alphanumeric()
+}
+
+impl Reader<'_> {
+    fn peek(&self) -> Option<u8> {
+        (self.pos < self.end).then(|| self.b[self.pos])
+    }
+
+    fn peek_at(&self, k: usize) -> Option<u8> {
+        let i = self.pos + k;
+        (i < self.end).then(|| self.b[i])
+    }
+
+    fn at(&self, s: &[u8]) -> bool {
+        self.b[self.pos..self.end].starts_with(s)
+    }
+
+    /// Spaces, tabs and line continuations.
+    fn skip_blanks(&mut self) {
+        loop {
+            match self.peek() {
+                Some(b' ' | b'\t') => self.pos += 1,
+                Some(b'\\') if self.peek_at(1) == Some(b'\n') => self.pos += 2,
+                _ => return,
+            }
+        }
+    }
+
+    /// Blanks, newlines and comments.
+    fn skip_space(&mut self) {
+        loop {
+            self.skip_blanks();
+            match self.peek() {
+                Some(b'\n') => {
+                    self.pos += 1;
+                    if !self.heredocs.is_empty() && self.heredoc_bodies().is_none() {
+                        self.failed = true;
+                    }
+                }
+                Some(b'#') => self.skip_comment(),
+                _ => return,
+            }
+        }
+    }
+
+    fn skip_comment(&mut self) {
+        if self.peek() == Some(b'#') {
+            let rest = &self.b[self.pos..self.end];
+            self.pos += memchr::memchr(b'\n', rest).unwrap_or(rest.len());
+        }
+    }
+
+    /// The bare token at the read position when it is a reserved word (or `{`, `}`,
+    /// `(`, `((`, `[[`, `!`) in command position.
+    fn keyword(&self) -> Option<&'static str> {
+        let rest = &self.b[self.pos..self.end];
+        if rest.starts_with(b"((") {
+            return Some("((");
+        }
+        if rest.first() == Some(&b'(') {
+            return Some("(");
+        }
+        let len = rest
+            .iter()
+            .position(|&c| ends_word(c))
+            .unwrap_or(rest.len());
+        let token = &rest[..len];
+        const WORDS: &[&str] = &[
+            "if", "then", "elif", "else", "fi", "while", "until", "for", "do", "done", "case",
+            "esac", "select", "coproc", "function", "{", "}", "[[", "!",
+        ];
+        WORDS.iter().copied().find(|w| w.as_bytes() == token)
+    }
+
+    /// At the end of a statement list: the end of the text, `)` or a word that closes
+    /// a compound command.
+    fn at_closer(&self) -> bool {
+        self.peek().is_none_or(|c| c == b')')
+            || self.at(b";;")
+            || self.at(b";&")
+            || self.keyword().is_some_and(|k| {
+                matches!(
+                    k,
+                    "then" | "elif" | "else" | "fi" | "do" | "done" | "esac" | "}"
+                )
+            })
+    }
+
+    /// At the bare word `w`.
+    fn at_word(&self, w: &str) -> bool {
+        self.at(w.as_bytes()) && self.peek_at(w.len()).is_none_or(ends_word)
+    }
+
+    fn expect(&mut self, keyword: &str) -> Option<()> {
+        (self.keyword() == Some(keyword)).then(|| self.pos += keyword.len())
+    }
+
+    fn new_pipe(&mut self) -> u32 {
+        let id = self.next_pipe;
+        self.next_pipe = self.next_pipe.wrapping_add(1);
+        id
+    }
+
+    /// Statements up to a closer. `ctx` is each statement's context.
+    fn list(&mut self, ctx: Ctx) -> Option<()> {
+        loop {
+            self.skip_space();
+            if self.at_closer() {
+                return Some(());
+            }
+            let first = self.commands.len();
+            let tail = self.and_or(ctx)?;
+            self.skip_blanks();
+            self.skip_comment();
+            let next = match self.peek() {
+                Some(b'&') => {
+                    self.pos += 1;
+                    for c in &mut self.commands[first..] {
+                        c.background = true;
+                    }
+                    Some(Connector::Background)
+                }
+                Some(b';') if self.at_closer() => None,
+                Some(b';') => {
+                    self.pos += 1;
+                    self.skip_space();
+                    (!self.at_closer()).then_some(Connector::Seq)
+                }
+                Some(b'\n') => {
+                    self.skip_space();
+                    (!self.at_closer()).then_some(Connector::Seq)
+                }
+                _ if self.at_closer() => None,
+                _ => return None,
+            };
+            if let Some(t) = tail {
+                self.commands[t].next = next;
+            }
+        }
+    }
+
+    /// `a && b || c`: returns the simple command that ends it, which takes the
+    /// connector after the list.
+    fn and_or(&mut self, ctx: Ctx) -> Option<Option<usize>> {
+        let mut tail = self.pipeline(ctx)?;
+        loop {
+            self.skip_blanks();
+            let conn = if self.at(b"&&") {
+                Connector::And
+            } else if self.at(b"||") {
+                Connector::Or
+            } else {
+                return Some(tail);
+            };
+            self.pos += 2;
+            if let Some(t) = tail {
+                self.commands[t].next = Some(conn);
+            }
+            self.skip_space();
+            tail = self.pipeline(ctx)?;
+        }
+    }
+
+    fn pipeline(&mut self, ctx: Ctx) -> Option<Option<usize>> {
+        // `! a | b`: the status is negated; the commands are the same.
+        if self.keyword() == Some("!") {
+            self.pos += 1;
+            self.skip_blanks();
+        }
+        let mut elems = vec![self.command(ctx)?];
+        loop {
+            self.skip_blanks();
+            if self.at(b"||") {
+                break;
+            }
+            if self.at(b"|&") {
+                self.pos += 2;
+            } else if self.peek() == Some(b'|') {
+                self.pos += 1;
+            } else {
+                break;
+            }
+            self.skip_space();
+            elems.push(self.command(ctx)?);
+        }
+        let last = *elems.last()?;
+        if elems.len() > 1 {
+            let id = self.new_pipe();
+            let len = sat16(elems.len());
+            for (k, e) in elems.iter().enumerate() {
+                if let Some(i) = *e {
+                    let c = &mut self.commands[i];
+                    c.pipeline = Some(Pipe {
+                        id,
+                        index: sat16(k),
+                        len,
+                    });
+                    c.next = (k + 1 < elems.len()).then_some(Connector::Pipe);
+                }
+            }
+        }
+        Some(last)
+    }
+
+    /// One command: simple (returns its index) or compound (returns `None` inside).
+    fn command(&mut self, ctx: Ctx) -> Option<Option<usize>> {
+        if self.depth >= MAX_DEPTH {
+            return None;
+        }
+        self.depth += 1;
+        let result = self.command_inner(ctx);
+        self.depth -= 1;
+        result
+    }
+
+    fn command_inner(&mut self, ctx: Ctx) -> Option<Option<usize>> {
+        self.skip_blanks();
+        let inner = Ctx {
+            owner: None,
+            ..ctx.plain()
+        };
+        match self.keyword() {
+            None => {}
+            Some("if") => return self.compound(inner, Self::if_clause),
+            Some("while" | "until") => return self.compound(inner, Self::while_clause),
+            Some("for") => return self.compound(inner, Self::for_clause),
+            Some("{") => return self.compound(inner, Self::group),
+            Some("(") => return self.compound(inner, Self::subshell),
+            Some("case") => return self.compound(inner, Self::case_clause),
+            Some("[[") => return self.double_bracket(ctx).map(Some),
+            Some("function") => {
+                // `function name [()] { …; }`
+                self.pos += 8;
+                self.skip_blanks();
+                let name = self.word(inner)?;
+                if !self.src[name.span.start..name.span.end]
+                    .bytes()
+                    .all(|c| is_name_char(c) || matches!(c, b'-' | b'.' | b':'))
+                {
+                    return None;
+                }
+                self.skip_blanks();
+                if self.at(b"()") {
+                    self.pos += 2;
+                }
+                return self.function_body(inner);
+            }
+            Some(_) => return None,
+        }
+        if let Some(body) = self.function_head() {
+            self.pos = body;
+            return self.function_body(inner);
+        }
+        self.simple(ctx).map(Some)
+    }
+
+    /// A function's body: it runs only when called.
+    fn function_body(&mut self, inner: Ctx) -> Option<Option<usize>> {
+        self.skip_space();
+        if !matches!(self.keyword(), Some("{" | "(")) {
+            return None;
+        }
+        let body_ctx = Ctx {
+            in_function: true,
+            ..inner
+        };
+        self.command(body_ctx).map(|_| None)
+    }
+
+    /// A compound command read by `body`, then its redirects, whose substitutions run
+    /// in the enclosing context (their files are not listed).
+    fn compound(
+        &mut self,
+        inner: Ctx,
+        body: fn(&mut Self, Ctx) -> Option<()>,
+    ) -> Option<Option<usize>> {
+        body(self, inner)?;
+        loop {
+            self.skip_blanks();
+            if self.redirect_op().is_none() {
+                return Some(None);
+            }
+            self.redirect(inner, false)?;
+        }
+    }
+
+    fn group(&mut self, inner: Ctx) -> Option<()> {
+        self.pos += 1;
+        self.list(inner)?;
+        self.expect("}")
+    }
+
+    fn subshell(&mut self, inner: Ctx) -> Option<()> {
+        self.pos += 1;
+        self.list(inner)?;
+        (self.peek() == Some(b')')).then(|| self.pos += 1)
+    }
+
+    /// `if c; then …; elif c; then …; else …; fi`: conditions run `in_condition`.
+    fn if_clause(&mut self, inner: Ctx) -> Option<()> {
+        let cond = Ctx {
+            in_condition: true,
+            ..inner
+        };
+        self.pos += 2;
+        loop {
+            self.list(cond)?;
+            self.expect("then")?;
+            self.list(inner)?;
+            match self.keyword() {
+                Some("elif") => self.pos += 4,
+                Some("else") => {
+                    self.pos += 4;
+                    self.list(inner)?;
+                    return self.expect("fi");
+                }
+                _ => return self.expect("fi"),
+            }
+        }
+    }
+
+    /// `while c; do …; done` and `until c; do …; done`.
+    fn while_clause(&mut self, inner: Ctx) -> Option<()> {
+        let cond = Ctx {
+            in_condition: true,
+            ..inner
+        };
+        self.pos += 5; // `while` or `until`
+        self.list(cond)?;
+        self.do_group(inner)
+    }
+
+    fn do_group(&mut self, inner: Ctx) -> Option<()> {
+        self.expect("do")?;
+        self.list(inner)?;
+        self.expect("done")
+    }
+
+    /// `for name [in word…]; do …; done`: substitutions in the words run in the
+    /// enclosing context.
+    fn for_clause(&mut self, inner: Ctx) -> Option<()> {
+        self.pos += 3;
+        self.skip_blanks();
+        let name = self.pos;
+        while self.peek().is_some_and(is_name_char) {
+            self.pos += 1;
+        }
+        if self.pos == name || !is_name_start(self.b[name]) {
+            return None;
+        }
+        self.skip_blanks();
+        if self.at_word("in") {
+            self.pos += 2;
+            loop {
+                self.skip_blanks();
+                match self.peek() {
+                    Some(b';' | b'\n') => break,
+                    Some(c) if ends_word(c) => return None,
+                    None => return None,
+                    _ => {
+                        self.word(inner)?;
+                    }
+                }
+            }
+        }
+        match self.peek() {
+            Some(b';') if !self.at(b";;") => self.pos += 1,
+            Some(b'\n') => {}
+            _ if self.keyword() == Some("do") => {}
+            _ => return None,
+        }
+        self.skip_space();
+        self.do_group(inner)
+    }
+}
+
+impl Reader<'_> {
+    /// `case word in pattern) …;; esac`: substitutions in the word and patterns run in
+    /// the enclosing context.
+    fn case_clause(&mut self, inner: Ctx) -> Option<()> {
+        self.pos += 4;
+        self.skip_blanks();
+        self.word(inner)?;
+        self.skip_space();
+        if !self.at_word("in") {
+            return None;
+        }
+        self.pos += 2;
+        loop {
+            self.skip_space();
+            if self.keyword() == Some("esac") {
+                self.pos += 4;
+                return Some(());
+            }
+            self.case_patterns()?;
+            self.list(inner)?;
+            for end in [&b";;&"[..], b";;", b";&"] {
+                if self.at(end) {
+                    self.pos += end.len();
+                    break;
+                }
+            }
+        }
+    }
+
+    /// `(a|b*)` up to and past the `)`. Patterns are not words of any command, so only
+    /// substitutions in them would matter: those decline.
+    fn case_patterns(&mut self) -> Option<()> {
+        if self.peek() == Some(b'(') {
+            self.pos += 1;
+        }
+        while let Some(c) = self.peek() {
+            match c {
+                b')' => {
+                    self.pos += 1;
+                    return Some(());
+                }
+                b'\\' => self.pos += 1 + self.char_len_at(self.pos + 1),
+                b'\'' => {
+                    let a = self.pos + 1;
+                    self.pos = a + memchr::memchr(b'\'', &self.b[a..self.end])? + 1;
+                }
+                b'"' | b'`' | b'$' | b'(' | b'\n' | b';' | b'&' | b'<' | b'>' => return None,
+                _ => self.pos += 1,
+            }
+        }
+        None
+    }
+
+    /// `[[ … ]]`: operands and operators as words, like tree-sitter's `test_command`.
+    fn double_bracket(&mut self, ctx: Ctx) -> Option<usize> {
+        let (idx, owner) = self.reserve(ctx);
+        let start = self.pos;
+        let verbatim = |r: &Self, a: usize, b: usize| Word {
+            text: r.src[a..b].to_string(),
+            span: Span::new(a, b),
+            dynamic: false,
+        };
+        let mut words = vec![verbatim(self, start, start + 2)];
+        self.pos += 2;
+        loop {
+            self.skip_blanks();
+            let a = self.pos;
+            if self.at(b"]]") && self.peek_at(2).is_none_or(ends_word) {
+                self.pos += 2;
+                words.push(verbatim(self, a, self.pos));
+                break;
+            }
+            let op = if self.at(b"=~") {
+                return None;
+            } else if self.at(b"&&") || self.at(b"||") {
+                2
+            } else {
+                match self.peek()? {
+                    b'(' | b')' | b'<' | b'>' => 1,
+                    b'\n' | b';' | b'&' | b'|' => return None,
+                    _ => 0,
+                }
+            };
+            if op > 0 {
+                self.pos += op;
+                words.push(verbatim(self, a, self.pos));
+                continue;
+            }
+            let w = self.word(owner)?;
+            let pattern_follows = words
+                .last()
+                .is_some_and(|p| matches!(p.text.as_str(), "==" | "!=" | "="));
+            let w = w.word(self.src);
+            if pattern_follows && w.text.contains(['*', '?']) {
+                // A pattern: tree-sitter reads it as one of its glob kinds.
+                return None;
+            }
+            words.push(w);
+        }
+        let end = self.pos;
+        self.skip_blanks();
+        if self.redirect_op().is_some() {
+            return None;
+        }
+        let cmd = &mut self.commands[idx];
+        cmd.words = words;
+        cmd.span = Span::new(start, end);
+        Some(idx)
+    }
+
+    /// Reads the bodies of the pending heredocs, from the start of a line.
+    fn heredoc_bodies(&mut self) -> Option<()> {
+        for doc in std::mem::take(&mut self.heredocs) {
+            let body = self.pos;
+            let mut line = body;
+            let close = loop {
+                if line >= self.end {
+                    return None;
+                }
+                let nl =
+                    memchr::memchr(b'\n', &self.b[line..self.end]).map_or(self.end, |k| line + k);
+                let text = &self.src[line..nl];
+                let text = if doc.strip_tabs {
+                    text.trim_start_matches('\t')
+                } else {
+                    text
+                };
+                if text == doc.delimiter {
+                    break (line, (nl + 1).min(self.end));
+                }
+                line = nl + 1;
+            };
+            if doc.expands {
+                let outer_end = std::mem::replace(&mut self.end, close.0);
+                self.pos = body;
+                let scanned = self.expansions(doc.owner);
+                self.end = outer_end;
+                scanned?;
+            }
+            self.pos = close.1;
+        }
+        Some(())
+    }
+
+    /// Substitutions in a heredoc body (quotes are plain text there).
+    fn expansions(&mut self, owner: Ctx) -> Option<()> {
+        while let Some(c) = self.peek() {
+            match c {
+                b'\\' => self.pos += 1 + self.char_len_at(self.pos + 1),
+                b'`' => {
+                    self.backquoted(owner)?;
+                }
+                b'$' => {
+                    self.dollar(owner)?;
+                }
+                _ => self.pos += 1,
+            }
+        }
+        Some(())
+    }
+}
+
+/// What a simple command turns out to be once read.
+enum Shape {
+    /// `NAME=value …` alone.
+    Assignments,
+    /// `[ … ]`.
+    Test,
+    /// `export …`, `local …`, `unset …`.
+    Declaration,
+    Plain,
+}
+
+impl Reader<'_> {
+    /// After `name ( )` at the read position (a function definition): where the body
+    /// may start.
+    fn function_head(&self) -> Option<usize> {
+        let rest = &self.b[self.pos..self.end];
+        let name = rest
+            .iter()
+            .position(|&c| !(is_name_char(c) || matches!(c, b'-' | b'.' | b':')))
+            .unwrap_or(rest.len());
+        if name == 0 {
+            return None;
+        }
+        let mut i = name;
+        let blanks = |i: &mut usize| {
+            while rest.get(*i).is_some_and(|&c| c == b' ' || c == b'\t') {
+                *i += 1;
+            }
+        };
+        blanks(&mut i);
+        (rest.get(i) == Some(&b'(')).then_some(())?;
+        i += 1;
+        blanks(&mut i);
+        (rest.get(i) == Some(&b')')).then_some(())?;
+        Some(self.pos + i + 1)
+    }
+
+    /// Pushes the command being read, so that commands in its substitutions can point
+    /// at it (tree-sitter's path pushes it first too); returns it and its words' context.
+    fn reserve(&mut self, ctx: Ctx) -> (usize, Ctx) {
+        let idx = self.commands.len();
+        self.commands.push(Command {
+            words: Vec::new(),
+            assignments: Vec::new(),
+            redirects: Vec::new(),
+            span: Span::new(self.pos, self.pos),
+            pipeline: None,
+            background: ctx.background,
+            within: ctx.within,
+            next: None,
+            in_function: ctx.in_function,
+            in_condition: ctx.in_condition,
+            nesting: ctx.nesting,
+        });
+        let owner = Ctx {
+            owner: Some(idx),
+            ..ctx.plain()
+        };
+        (idx, owner)
+    }
+
+    /// A simple command: assignments, words and redirects up to an operator.
+    fn simple(&mut self, ctx: Ctx) -> Option<usize> {
+        let (idx, owner) = self.reserve(ctx);
+        let mut words: Vec<RawWord> = Vec::new();
+        let mut assignments: Vec<RawWord> = Vec::new();
+        let mut redirects: Vec<(String, RawWord)> = Vec::new();
+        let mut input = false;
+        let start = self.pos;
+        let mut end = self.pos;
+        loop {
+            self.skip_blanks();
+            let Some(c) = self.peek() else { break };
+            if c == b'#' {
+                break;
+            }
+            if input {
+                // tree-sitter hangs what follows a heredoc on the heredoc.
+                let continues = matches!(c, b';' | b'&' | b'|' | b'\n' | b')');
+                if !continues {
+                    return None;
+                }
+            }
+            if self.redirect_op().is_some() {
+                match self.redirect(owner, true)? {
+                    Redir::File(op, target) => redirects.push((op, target)),
+                    Redir::Input => input = true,
+                }
+            } else if ends_word(c) && !self.at(b"<(") && !self.at(b">(") {
+                break;
+            } else if words.is_empty() && self.assignment_ahead()? {
+                assignments.push(self.word(owner)?);
+            } else {
+                let w = self.word(owner)?;
+                if matches!(&self.src[w.span.start..w.span.end], "==" | "=~") {
+                    // tree-sitter reads these (and what follows) as a test's operator.
+                    return None;
+                }
+                words.push(w);
+            }
+            end = self.pos;
+        }
+        let shape = match words.first() {
+            None if assignments.is_empty() => return None,
+            None => Shape::Assignments,
+            Some(w) => {
+                let name = &self.src[w.span.start..w.span.end];
+                if RESERVED.contains(&name) {
+                    return None;
+                }
+                if name == "[" {
+                    Shape::Test
+                } else if DECLARATIONS.contains(&name) {
+                    Shape::Declaration
+                } else {
+                    Shape::Plain
+                }
+            }
+        };
+        if !matches!(shape, Shape::Plain)
+            && (!redirects.is_empty() || input || !(words.is_empty() || assignments.is_empty()))
+        {
+            // tree-sitter reads these as statements of their own kinds, whose redirects
+            // (and assignment prefixes) it handles differently.
+            return None;
+        }
+        let span = match shape {
+            Shape::Assignments => Span::new(start, assignments.last()?.span.end),
+            _ => Span::new(start, end),
+        };
+        let src = self.src;
+        let cmd = &mut self.commands[idx];
+        cmd.span = span;
+        cmd.words = words.iter().map(|w| w.word(src)).collect();
+        cmd.assignments = assignments.iter().map(|w| w.word(src)).collect();
+        cmd.redirects = redirects
+            .iter()
+            .map(|(op, target)| Redirect {
+                op: op.clone(),
+                target: target.word(src),
+            })
+            .collect();
+        if let Shape::Plain = shape {
+            if let Some(k) = shell_string_index(&self.commands[idx]) {
+                self.queue_shell_string(idx, &words[k], ctx);
+            }
+        }
+        Some(idx)
+    }
+
+    /// At `NAME=` (an assignment, before the command name). `None` for forms this reader
+    /// leaves to tree-sitter: `NAME+=`, `NAME[i]=`, `NAME=(…)`.
+    fn assignment_ahead(&self) -> Option<bool> {
+        let rest = &self.b[self.pos..self.end];
+        if !rest.first().is_some_and(|&c| is_name_start(c)) {
+            return Some(false);
+        }
+        let name = rest
+            .iter()
+            .position(|&c| !is_name_char(c))
+            .unwrap_or(rest.len());
+        match rest.get(name) {
+            Some(b'=') => (rest.get(name + 1) != Some(&b'(')).then_some(true),
+            Some(b'+' | b'[') => None,
+            _ => Some(false),
+        }
+    }
+
+    /// The length of the redirect operator at the read position (`2>`, `>>`, `&>`,
+    /// `<&`), if one starts here. Heredocs and here-strings count, and `read`
+    /// declines them.
+    fn redirect_op(&self) -> Option<usize> {
+        let rest = &self.b[self.pos..self.end];
+        let digits = rest.iter().take_while(|c| c.is_ascii_digit()).count();
+        let op = &rest[digits..];
+        let len = if op.starts_with(b"&>>") && digits == 0 {
+            3
+        } else if op.starts_with(b"&>") && digits == 0 {
+            2
+        } else if op.starts_with(b"<(") || op.starts_with(b">(") {
+            return None;
+        } else if op.starts_with(b">>")
+            || op.starts_with(b">&")
+            || op.starts_with(b">|")
+            || op.starts_with(b"<&")
+            || op.starts_with(b"<>")
+            || op.starts_with(b"<<")
+        {
+            2
+        } else if op.starts_with(b">") || op.starts_with(b"<") {
+            1
+        } else {
+            return None;
+        };
+        Some(digits + len)
+    }
+
+    /// A redirect: a file's operator (blanks removed) and target, or a heredoc or
+    /// here-string. `in_command`: a simple command's (the heredoc marker ends its span).
+    fn redirect(&mut self, owner: Ctx, in_command: bool) -> Option<Redir> {
+        let len = self.redirect_op()?;
+        let start = self.pos;
+        let op = &self.src[start..start + len];
+        self.pos += len;
+        if op.ends_with("<<") {
+            if self.peek() == Some(b'<') {
+                self.pos += 1; // `<<<`: a here-string
+                self.skip_blanks();
+                self.word(owner)?;
+                return Some(Redir::Input);
+            }
+            let strip_tabs = self.peek() == Some(b'-');
+            if strip_tabs {
+                self.pos += 1;
+            }
+            self.skip_blanks();
+            let marker = self.word(owner)?;
+            let raw = &self.src[marker.span.start..marker.span.end];
+            let rendered = marker.render(self.src, false, false);
+            if rendered.dynamic || (in_command && op.len() > 2) {
+                return None;
+            }
+            self.heredocs.push(Heredoc {
+                delimiter: rendered.text,
+                strip_tabs,
+                expands: !raw.contains(['\'', '"', '\\']),
+                owner,
+            });
+            return Some(Redir::Input);
+        }
+        self.skip_blanks();
+        let target_start = self.pos;
+        let target = self.word(owner)?;
+        let op = self.src[start..target_start]
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        Some(Redir::File(op, target))
+    }
+
+    /// One word: literal text, quotes, expansions and substitutions, up to a byte that
+    /// ends it. Substitutions are read as scripts, run on behalf of `owner`.
+    fn word(&mut self, owner: Ctx) -> Option<RawWord> {
+        let start = self.pos;
+        let mut pieces = Vec::new();
+        let mut lit = self.pos;
+        let flush = |pieces: &mut Vec<Piece>, lit: usize, at: usize| {
+            if at > lit {
+                pieces.push(Piece::Lit {
+                    a: lit,
+                    b: at,
+                    dq: false,
+                });
+            }
+        };
+        while let Some(c) = self.peek() {
+            match c {
+                b'<' | b'>' if self.peek_at(1) == Some(b'(') => {
+                    flush(&mut pieces, lit, self.pos);
+                    let kind = SubstKind::Process;
+                    pieces.push(self.substitution(owner, kind, 2)?);
+                    lit = self.pos;
+                }
+                _ if ends_word(c) => break,
+                // A comment, where a word was expected (`> #x`).
+                b'#' if self.pos == start => return None,
+                // Brace expansion and bracket globs: tree-sitter splits these words in
+                // ways of its own. A lone `[` or `]` (a test command) is plain.
+                b'{' if self.pos == start && self.at_word("{}") => self.pos += 2,
+                b'{' | b'}' => return None,
+                b'[' | b']' => {
+                    let alone = self.pos == start && self.peek_at(1).is_none_or(ends_word);
+                    if !alone {
+                        return None;
+                    }
+                    self.pos += 1;
+                }
+                b'\\' => self.escape()?,
+                b'\'' => {
+                    flush(&mut pieces, lit, self.pos);
+                    let a = self.pos + 1;
+                    let close = a + memchr::memchr(b'\'', &self.b[a..self.end])?;
+                    pieces.push(Piece::Raw { a, b: close });
+                    self.pos = close + 1;
+                    lit = self.pos;
+                }
+                b'"' => {
+                    flush(&mut pieces, lit, self.pos);
+                    self.pos += 1;
+                    self.double_quoted(owner, &mut pieces)?;
+                    lit = self.pos;
+                }
+                b'`' => {
+                    flush(&mut pieces, lit, self.pos);
+                    pieces.push(self.backquoted(owner)?);
+                    lit = self.pos;
+                }
+                b'$' => match self.peek_at(1) {
+                    Some(b'\'') => {
+                        flush(&mut pieces, lit, self.pos);
+                        let a = self.pos + 2;
+                        let close = self.ansi_c_end(a)?;
+                        pieces.push(Piece::AnsiC { a, b: close });
+                        self.pos = close + 1;
+                        lit = self.pos;
+                    }
+                    Some(b'"') => {
+                        flush(&mut pieces, lit, self.pos);
+                        self.pos += 2;
+                        self.double_quoted(owner, &mut pieces)?;
+                        lit = self.pos;
+                    }
+                    _ => {
+                        if let Some(p) = self.dollar(owner)? {
+                            flush(&mut pieces, lit, p.0);
+                            pieces.push(p.1);
+                            lit = self.pos;
+                        }
+                    }
+                },
+                _ => self.pos += 1,
+            }
+        }
+        flush(&mut pieces, lit, self.pos);
+        if self.pos == start {
+            return None;
+        }
+        Some(RawWord {
+            span: Span::new(start, self.pos),
+            pieces,
+        })
+    }
+
+    /// The inside of `"…"` from just after the opening quote; leaves the read position
+    /// after the closing one.
+    fn double_quoted(&mut self, owner: Ctx, pieces: &mut Vec<Piece>) -> Option<()> {
+        let mut lit = self.pos;
+        let flush = |pieces: &mut Vec<Piece>, lit: usize, at: usize| {
+            if at > lit {
+                pieces.push(Piece::Lit {
+                    a: lit,
+                    b: at,
+                    dq: true,
+                });
+            }
+        };
+        loop {
+            match self.peek()? {
+                b'"' => {
+                    flush(pieces, lit, self.pos);
+                    self.pos += 1;
+                    return Some(());
+                }
+                b'\\' => self.escape()?,
+                b'`' => {
+                    flush(pieces, lit, self.pos);
+                    pieces.push(self.backquoted(owner)?);
+                    lit = self.pos;
+                }
+                b'$' => {
+                    if let Some((at, p)) = self.dollar(owner)? {
+                        flush(pieces, lit, at);
+                        pieces.push(p);
+                        lit = self.pos;
+                    }
+                }
+                _ => self.pos += 1,
+            }
+        }
+    }
+
+    /// Steps over a backslash and the character it escapes; a backslash that ends the
+    /// text declines.
+    fn escape(&mut self) -> Option<()> {
+        let len = self.char_len_at(self.pos + 1);
+        (len > 0).then(|| self.pos += 1 + len)
+    }
+
+    /// Length of the character at `i` (0 at the end).
+    fn char_len_at(&self, i: usize) -> usize {
+        self.src
+            .get(i..self.end)
+            .and_then(|s| s.chars().next())
+            .map_or(0, char::len_utf8)
+    }
+
+    /// The closing quote of `$'…'` whose inside starts at `a` (`\'` does not close it).
+    fn ansi_c_end(&self, a: usize) -> Option<usize> {
+        let mut i = a;
+        while i < self.end {
+            match self.b[i] {
+                b'\\' => i += 2,
+                b'\'' => return Some(i),
+                _ => i += 1,
+            }
+        }
+        None
+    }
+
+    /// `$name`, `$1`, `${…}`, `$(…)`, `$((…))` at the read position: where it starts
+    /// and its piece. `Some(None)` when the `$` is literal.
+    fn dollar(&mut self, owner: Ctx) -> Option<Option<(usize, Piece)>> {
+        let a = self.pos;
+        let exp = |b, open, close| Piece::Exp {
+            a,
+            b,
+            open,
+            close,
+            subst: false,
+        };
+        match self.peek_at(1) {
+            Some(b'(') if self.peek_at(2) == Some(b'(') => {
+                let b = self.arithmetic_end(a + 3)?;
+                self.pos = b;
+                Some(Some((a, exp(b, 3, 2))))
+            }
+            Some(b'(') => Some(Some((a, self.substitution(owner, SubstKind::Command, 2)?))),
+            Some(b'{') => {
+                let b = self.parameter_end(a + 2)?;
+                self.pos = b;
+                Some(Some((a, exp(b, 2, 1))))
+            }
+            Some(c) if is_name_start(c) => {
+                let mut b = a + 2;
+                while b < self.end && is_name_char(self.b[b]) {
+                    b += 1;
+                }
+                self.pos = b;
+                Some(Some((a, exp(b, 1, 0))))
+            }
+            Some(c) if c.is_ascii_digit() || b"@*#?$!-".contains(&c) => {
+                self.pos = a + 2;
+                Some(Some((a, exp(a + 2, 1, 0))))
+            }
+            _ => {
+                self.pos += 1;
+                Some(None)
+            }
+        }
+    }
+
+    /// The end of `${…}` whose inside starts at `i`. Substitutions inside decline.
+    fn parameter_end(&self, mut i: usize) -> Option<usize> {
+        let mut depth = 1usize;
+        while i < self.end {
+            match self.b[i] {
+                b'\\' => i += 1,
+                b'`' => return None,
+                b'$' if self.b.get(i + 1) == Some(&b'(') => return None,
+                b'\'' => i += memchr::memchr(b'\'', self.b.get(i + 1..self.end)?)? + 1,
+                b'"' => return None,
+                b'{' => depth += 1,
+                b'}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return Some(i + 1);
+                    }
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        None
+    }
+
+    /// The end of `$((…))` whose inside starts at `i`. Quotes and substitutions inside
+    /// decline.
+    fn arithmetic_end(&self, mut i: usize) -> Option<usize> {
+        let mut depth = 0usize;
+        while i < self.end {
+            match self.b[i] {
+                b'\\' | b'`' | b'\'' | b'"' => return None,
+                b'$' if self.b.get(i + 1) == Some(&b'(') => return None,
+                b'(' => depth += 1,
+                b')' if depth > 0 => depth -= 1,
+                b')' => return (self.b.get(i + 1) == Some(&b')')).then_some(i + 2),
+                _ => {}
+            }
+            i += 1;
+        }
+        None
+    }
+
+    /// `$(…)`, `<(…)` or `>(…)` at the read position (`open` bytes before the script):
+    /// its statements run on behalf of `owner`.
+    fn substitution(&mut self, owner: Ctx, kind: SubstKind, open: u8) -> Option<Piece> {
+        let a = self.pos;
+        let inner = self.substitution_ctx(owner, kind)?;
+        self.pos += usize::from(open);
+        if self.peek() == Some(b')') || self.depth >= MAX_DEPTH {
+            return None;
+        }
+        self.depth += 1;
+        let read = self.list(inner);
+        self.depth -= 1;
+        read?;
+        (self.peek() == Some(b')')).then(|| self.pos += 1)?;
+        Some(Piece::Exp {
+            a,
+            b: self.pos,
+            open,
+            close: 1,
+            subst: true,
+        })
+    }
+
+    /// `` `…` ``: the script inside (no backslashes: those change its meaning).
+    fn backquoted(&mut self, owner: Ctx) -> Option<Piece> {
+        let a = self.pos;
+        let body = a + 1;
+        let close = body + memchr::memchr(b'`', &self.b[body..self.end])?;
+        if close == body || self.b[body..close].contains(&b'\\') {
+            return None;
+        }
+        let inner = self.substitution_ctx(owner, SubstKind::Command)?;
+        let outer_end = std::mem::replace(&mut self.end, close);
+        self.pos = body;
+        let read = if self.depth >= MAX_DEPTH {
+            None
+        } else {
+            self.depth += 1;
+            let read = self.list(inner);
+            self.depth -= 1;
+            read
+        };
+        self.end = outer_end;
+        read?;
+        if self.pos != close {
+            return None;
+        }
+        self.pos = close + 1;
+        Some(Piece::Exp {
+            a,
+            b: self.pos,
+            open: 1,
+            close: 1,
+            subst: true,
+        })
+    }
+
+    /// The context of a substitution's statements (as `Builder::subst`).
+    fn substitution_ctx(&self, owner: Ctx, kind: SubstKind) -> Option<Ctx> {
+        if owner.nesting >= MAX_NESTING {
+            return None;
+        }
+        let within = match owner.owner {
+            Some(command) => Some(Within { command, kind }),
+            None => owner.within,
+        };
+        Some(Ctx {
+            within,
+            owner: None,
+            nesting: owner.nesting + 1,
+            ..owner.plain()
+        })
+    }
+
+    /// Queues the string of `sh -c STRING` to be read as a script (as
+    /// `Builder::queue_shell_string`).
+    fn queue_shell_string(&mut self, owner: usize, word: &RawWord, ctx: Ctx) {
+        if self.level >= MAX_SHELL_LEVEL || ctx.nesting >= MAX_NESTING {
+            return;
+        }
+        let r = word.render(self.src, true, false);
+        let skip = word
+            .pieces
+            .iter()
+            .filter_map(|p| match *p {
+                Piece::Exp {
+                    a, b, subst: true, ..
+                } => Some(Span::new(a, b)),
+                _ => None,
+            })
+            .collect();
+        self.jobs.push(ShellJob {
+            owner,
+            text: r.text,
+            map: r.map,
+            skip,
+            level: self.level + 1,
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Readers, Script, read_script};
+    use super::*;
+    use crate::test_random::Xorshift;
+
+    /// Both readers on `src`: `None` when the hand reader declines it, else whether they
+    /// agree (pipeline ids renumbered in order of appearance: they only need be unique).
+    fn readers_agree(src: &str) -> Option<Result<(), String>> {
+        read(src, Ctx::default(), 0, 0)?;
+        let normal = |mut s: Script| {
+            let mut ids = Vec::new();
+            for c in &mut s.commands {
+                if let Some(p) = &mut c.pipeline {
+                    let k = ids.iter().position(|&i| i == p.id).unwrap_or_else(|| {
+                        ids.push(p.id);
+                        ids.len() - 1
+                    });
+                    p.id = u32::try_from(k).unwrap();
+                }
+            }
+            s
+        };
+        let hand = normal(read_script(src, Readers::Both));
+        let tree = normal(read_script(src, Readers::TreeSitter));
+        if hand == tree {
+            return Some(Ok(()));
+        }
+        let first = hand
+            .commands
+            .iter()
+            .zip(&tree.commands)
+            .find(|(h, t)| h != t)
+            .map_or_else(
+                || {
+                    format!(
+                        "{} vs {} commands",
+                        hand.commands.len(),
+                        tree.commands.len()
+                    )
+                },
+                |(h, t)| format!("hand {h:?}\ntree {t:?}"),
+            );
+        Some(Err(format!(
+            "{src:?}\ntree-sitter errors {:?}\n{first}",
+            tree.errors
+        )))
+    }
+
+    fn assert_read_and_agree(src: &str) {
+        match readers_agree(src) {
+            None => panic!("declined: {src:?}"),
+            Some(Err(e)) => panic!("{e}"),
+            Some(Ok(())) => {}
+        }
+    }
+
+    #[test]
+    fn forms_scripts_are_written_in() {
+        for src in [
+            "apt-get update && apt-get install -y --no-install-recommends curl=7.* ca-certificates \\\n  && rm -rf /var/lib/apt/lists/*",
+            "set -eux; \\\n  arch=\"$(dpkg --print-architecture)\"; \\\n  case \"${arch##*-}\" in \\\n    amd64) ARCH='x64';; \\\n    arm64|aarch64) ARCH='arm64';; \\\n    *) echo \"unsupported: $arch\"; exit 1 ;; \\\n  esac; \\\n  curl -fsSLO \"https://x/node-$V-linux-$ARCH.tar.xz\"",
+            "#!/bin/sh\nset -e\n\nif [ \"$1\" = 'web' ]; then\n  python manage.py migrate --noinput\n  exec gunicorn app:wsgi --bind \"0.0.0.0:${PORT:-8000}\"\nfi\nexec \"$@\"",
+            "main() {\n  local dir\n  dir=\"$(cd \"$(dirname \"$0\")\" && pwd)\"\n  for f in \"$dir\"/*.sql; do\n    psql -f \"$f\" || return 1\n  done\n}\nmain \"$@\"",
+            "function cleanup {\n  kill \"$pid\" 2>/dev/null || true\n}\ntrap cleanup EXIT\nworker &\npid=$!\nwait",
+            "if [[ -n \"$TOKEN\" && \"$EVENT\" != push ]]; then\n  echo \"ok\" >> \"$GITHUB_OUTPUT\"\nelif ! git diff --quiet; then\n  exit 1\nelse\n  :\nfi",
+            "cat <<EOF | kubectl apply -f -\nkind: Namespace\nname: $(whoami)\nEOF\necho done",
+            "python3 <<'PY' && echo ok\nprint('$(not run)')\nPY",
+            "case $x in [ab]|c) y;; *) z ;; esac",
+            "while read -r line; do\n  echo \"$line\"\ndone <<< \"$input\"",
+            "until curl -fs http://db:5432; do sleep 1; done; exec app",
+            "x=$(curl -fsSL https://get.example | sh -s -- -y)\ny=`uname -m`\nsu app -c 'pip install --user foo'",
+            "find . -name '*.pyc' -exec rm {} \\; ; tar -xzf a.tgz -C /opt/ && ln -s /opt/a /usr/bin/a",
+            "sudo -E bash -c \"npm install -g yarn@1 && yarn --version\" > /dev/null 2>&1 &",
+            "diff <(sort a) <(sort b) | tee out.txt; echo $? $# $@ ${#x} $((n + 1)) $'tab\\there'",
+            "{ echo a; echo b; } > out.log\n( cd sub && make ) || exit 1\n! false",
+        ] {
+            assert_read_and_agree(src);
+        }
+    }
+
+    /// Random scripts over the forms the hand reader reads: it reads nearly all of them
+    /// and agrees with tree-sitter on every one it reads.
+    #[test]
+    fn random_scripts_agree_with_tree_sitter() {
+        const SIMPLE: &[&str] = &[
+            "a",
+            "b x y",
+            "c -f --opt=v",
+            "d \"q $v w\"",
+            "e 'lit $x'",
+            "f $(g h)",
+            "i \"$(j k)\"",
+            "l ${v:-d}",
+            "m > out",
+            "n 2>&1",
+            "o >> log 2>/dev/null",
+            "X=1 p",
+            "Y=$(q r)",
+            "export Z=1 W",
+            "local u=\"$(s)\"",
+            "sh -c 't | u'",
+            "bash -ec \"v && w\"",
+            "diff <(x) <(y)",
+            "echo `z`",
+            "echo a\\ b",
+            "echo $'t\\n'",
+            "echo *.txt",
+            "curl -fsSL https://x",
+            "sh -s -- -y",
+            "apt-get install -y foo=1",
+            "cat <<<\"$h\"",
+            "echo $1 $@ $# $?",
+            "echo ~/x",
+            "echo $((1 + 2))",
+            "exec app",
+            "find . -exec rm {} \\;",
+            "echo \"a\\\"b\"",
+            "env -i A=1 cmd",
+            "nohup srv",
+        ];
+        // Layered like the grammar: compounds only as whole statements, so that the
+        // scripts stay clear of the forms tree-sitter misreads (`reads_what_tree_sitter_splits`).
+        // Pipelines of two plain commands: tree-sitter splits longer ones, and drops a
+        // redirected first element, inside `&&` lists (`reads_what_tree_sitter_splits`).
+        fn pipeline(r: &mut Xorshift) -> String {
+            let simple = SIMPLE[r.below(SIMPLE.len())];
+            if r.below(3) > 0 {
+                return simple.to_string();
+            }
+            let plain = |r: &mut Xorshift| loop {
+                let s = SIMPLE[r.below(SIMPLE.len())];
+                if !s.contains('>') {
+                    return s;
+                }
+            };
+            format!("{} | {}", plain(r), plain(r))
+        }
+        fn and_or(r: &mut Xorshift) -> String {
+            let mut s = pipeline(r);
+            for _ in 0..r.below(3) {
+                let op = [" && ", " || ", " \\\n  && "][r.below(3)];
+                s = format!("{s}{op}{}", pipeline(r));
+            }
+            s
+        }
+        fn statement(r: &mut Xorshift, depth: usize) -> String {
+            if depth == 0 || r.below(2) == 0 {
+                return match r.below(10) {
+                    0 => "Y=$(q r)".to_string(),
+                    1 => "! grep -q x f".to_string(),
+                    2 => "[ -f x ] && [ \"$a\" = b ]".to_string(),
+                    3 => "[[ -n $a && ( -z \"$b\" || $c < d ) ]]".to_string(),
+                    _ => and_or(r),
+                };
+            }
+            let (a, b) = (list(r, depth - 1), list(r, depth - 1));
+            match r.below(13) {
+                0 => format!("if {a}; then {b}; fi"),
+                1 => format!("if {a}\nthen\n  {b}\nelif {a}; then {b}\nelse {a}\nfi"),
+                2 => format!("while {a}; do {b}; done"),
+                3 => format!("until {a}; do {b}; done"),
+                4 => format!("for v in x $(y) \"$z\"; do {a}; done"),
+                5 => format!("{{ {a}; }}"),
+                6 => format!("( {a} )"),
+                7 => format!("f() {{ {a}; }}"),
+                8 => format!("function g {{\n  {a}\n}}"),
+                9 => format!("case $x in a) {a};; b|c) {b} ;; esac"),
+                10 => format!("cat <<EOF\n$(x)\nEOF\n{a}"),
+                11 => format!("x=$( {a} )"),
+                _ => format!("echo \"$( {a} )\""),
+            }
+        }
+        fn list(r: &mut Xorshift, depth: usize) -> String {
+            let mut s = statement(r, depth);
+            for _ in 0..r.below(3) {
+                let sep = ["; ", "\n", " &\n", " # note\n", "\n\n"][r.below(5)];
+                s = format!("{s}{sep}{}", statement(r, depth));
+            }
+            s
+        }
+        let mut r = Xorshift::new();
+        let (mut read, total) = (0, 2000);
+        for _ in 0..total {
+            let src = list(&mut r, 3);
+            if let Some(agreed) = readers_agree(&src) {
+                read += 1;
+                if let Err(e) = agreed {
+                    panic!("{e}");
+                }
+            }
+        }
+        assert!(read * 10 >= total * 9, "read only {read} of {total}");
+    }
+
+    /// The project's own shell fixtures and Dockerfile `RUN`s, and the conformance
+    /// scripts when `../shared` is present.
+    #[test]
+    fn fixture_scripts_agree_with_tree_sitter() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut texts = Vec::new();
+        let mut dirs = vec![root.join("fixtures")];
+        let conformance = root.join("../shared/conformance/scorecard");
+        if conformance.is_dir() {
+            dirs.push(conformance);
+        } else {
+            println!(
+                "skipping conformance scripts: {} not found",
+                conformance.display()
+            );
+        }
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                    continue;
+                }
+                let name = path.file_name().unwrap().to_string_lossy().into_owned();
+                let Ok(text) = std::fs::read_to_string(&path) else {
+                    continue;
+                };
+                if name.starts_with("Dockerfile") {
+                    for i in crate::parse::dockerfile::parse(&text).instructions {
+                        if i.is("RUN") && i.exec_form.is_none() {
+                            texts.push(i.rest().to_string());
+                        }
+                    }
+                } else if name.ends_with(".sh") || name.starts_with("script-") {
+                    texts.push(text);
+                }
+            }
+        }
+        let mut read = 0;
+        for src in &texts {
+            if let Some(agreed) = readers_agree(src) {
+                read += 1;
+                if let Err(e) = agreed {
+                    panic!("{e}");
+                }
+            }
+        }
+        assert!(
+            read * 4 >= texts.len() * 3,
+            "read {read} of {}",
+            texts.len()
+        );
+    }
+
+    /// Where tree-sitter-bash 0.25.1 misreads bash and the hand reader does not (so the
+    /// two differ): these read as bash does.
+    #[test]
+    fn reads_what_tree_sitter_splits() {
+        let argv = |src: &str, i: usize| -> Vec<String> {
+            let s = read_script(src, Readers::Both);
+            s.commands[i].words.iter().map(|w| w.text.clone()).collect()
+        };
+        // A backquoted substitution after literal text stays in the same word.
+        assert_eq!(
+            argv("curl -o x-`uname -s`-`uname -m` -L u", 0),
+            ["curl", "-o", "x-`uname -s`-`uname -m`", "-L", "u"]
+        );
+        // In an `&&` list, a pipeline of three is one pipeline, and a redirected first
+        // command is in it.
+        let s = read_script(
+            "a | b | c && d\nx && curl -fsSL u 2>/dev/null | sh",
+            Readers::Both,
+        );
+        let pipes: Vec<_> = s
+            .commands
+            .iter()
+            .map(|c| c.pipeline.map(|p| (p.index, p.len)))
+            .collect();
+        assert_eq!(
+            pipes,
+            [
+                Some((0, 3)),
+                Some((1, 3)),
+                Some((2, 3)),
+                None,
+                None,
+                Some((0, 2)),
+                Some((1, 2))
+            ]
+        );
+        // `-` before a heredoc is an argument.
+        assert_eq!(argv("python3 - <<'PY'\nprint(1)\nPY", 0), ["python3", "-"]);
+        // A pipeline after a brace group in an `&&` list is one pipeline.
+        let s = read_script(
+            "a && { b; } && find . -exec ldd '{}' ';' | awk '{ print }' | sort -u",
+            Readers::Both,
+        );
+        let find = s
+            .commands
+            .iter()
+            .find(|c| c.name() == Some("find"))
+            .unwrap();
+        assert_eq!(find.pipeline.map(|p| (p.index, p.len)), Some((0, 3)));
+    }
+
+    /// Forms left to tree-sitter, which reads them (or reports errors) as before.
+    #[test]
+    fn declines_what_it_does_not_read() {
+        for src in [
+            "a\r\nb",
+            "[[ $x =~ ^[0-9]+$ ]]",
+            "[[ $x == *.txt ]]",
+            "arr=(a b)",
+            "X+=1 cmd",
+            "cat <<EOF > out\nbody\nEOF",
+            "echo {a,b}",
+            "echo a[1]",
+            "test 7 == 8",
+            "if a; then b",
+            "fi",
+            "echo 'unterminated",
+            "cat <<EOF\nno end",
+            "a ;; b",
+            "> only-a-redirect",
+            "select x in a b; do y; done",
+            "for ((i = 0; i < 3; i++)); do a; done",
+            "echo $() ``",
+            "echo a\\",
+            "cat > #comment",
+        ] {
+            assert!(read(src, Ctx::default(), 0, 0).is_none(), "{src:?}");
+            let s = read_script(src, Readers::Both);
+            assert_eq!(s, read_script(src, Readers::TreeSitter), "{src:?}");
+        }
+        let deep = format!("echo {}x{}", "$(".repeat(100), ")".repeat(100));
+        assert!(read(&deep, Ctx::default(), 0, 0).is_none());
+    }
+
+    /// Ad hoc: `DOZEN_SHELL_CORPUS=dir cargo test --lib shell_corpus -- --ignored
+    /// --nocapture` compares the readers on every file of `dir` (scripts dumped from a
+    /// scan) and prints where the hand reader stopped on those it declined.
+    #[test]
+    #[ignore]
+    fn shell_corpus() {
+        let dir = std::env::var("DOZEN_SHELL_CORPUS").expect("DOZEN_SHELL_CORPUS");
+        let (mut read, mut declined, mut differ) = (0, 0, 0);
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let Ok(src) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            match readers_agree(&src) {
+                Some(Ok(())) => read += 1,
+                Some(Err(e)) => {
+                    differ += 1;
+                    println!("== {}\n{e}\n", path.display());
+                }
+                None => {
+                    declined += 1;
+                    if let Err(at) = read_or_stop(&src, Ctx::default(), 0, 0) {
+                        let from = src.floor_char_boundary(at.saturating_sub(30));
+                        let to = src.ceil_char_boundary((at + 30).min(src.len()));
+                        println!(
+                            "declined {}: {:?} | {:?}",
+                            path.display(),
+                            &src[from..at],
+                            &src[at..to]
+                        );
+                    }
+                }
+            }
+        }
+        println!("read {read}, declined {declined}, differ {differ}");
+    }
+}
