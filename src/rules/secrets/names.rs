@@ -299,7 +299,9 @@ pub fn may_bind_credential(text: &str, syntax: Syntax) -> bool {
         }
         // A `key` or `pass` run may be the end of a name whose earlier words are joined to
         // it by other characters (a YAML key `api:key`), which decide whether it is one.
-        if joined_to_name(bytes, start) && ends_in_qualified_word(run) {
+        // In Rust, `::` before a name makes it a path (`Error::key`, `cookie::Key`).
+        let path = syntax == Syntax::Rust && bytes[..start].ends_with(b"::");
+        if !path && joined_to_name(bytes, start) && ends_in_qualified_word(run) {
             return true;
         }
         if syntax == Syntax::Yaml {
@@ -806,6 +808,7 @@ mod tests {
             ("password = \"\"\"Kq8#vT2m!Lz\"\"\"", Python),
             ("const password = `Kq8#vT2m!Lz`", JavaScript),
             ("let password = \"x\";", Rust),
+            ("let m = json!({\"api:key\": \"Kq8#vT2m!Lz\"});", Rust),
             // One placeholder binding does not hide a real one.
             (
                 "a = {'password': 'test'}\nb = {'password': 'Kq8#vT2m!Lz'}",
@@ -872,6 +875,13 @@ mod tests {
             "class Auth { token!: string; }",
         ] {
             assert!(!may_bind_credential(text, JavaScript), "{text}");
+        }
+        // A path is no key joined to a name (`api:key`).
+        for text in [
+            "let key = key.try_into().map_err(TryIntoHeaderError::key)?;",
+            "pub use cookie::Key;\nself.key = Some(KeyOrIdx::Key(key));",
+        ] {
+            assert!(!may_bind_credential(text, Syntax::Rust), "{text}");
         }
     }
 
