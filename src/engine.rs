@@ -6,16 +6,15 @@ use crate::config::{Config, Level};
 use crate::context::{Cx, RawFinding, Report};
 use crate::finding::{self, Finding, Span};
 use crate::lang::gate;
-use crate::rules::{self, PARSE_ERROR, RULES, Rule};
+use crate::rules::{self, PARSE_ERROR};
 use crate::source::SourceFile;
 use crate::suppress;
+use crate::triggers;
 use crate::walk::{self, Target};
-use aho_corasick::AhoCorasick;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
 pub struct ScanOptions<'a> {
     pub root: &'a Path,
@@ -200,7 +199,7 @@ fn check_file(
     // Rules configured `off` still run: their findings are dropped in `finalize`, but the
     // repository facts they record and the secret spans they mask must not depend on
     // another rule's configuration.
-    for rule in applicable_rules(file) {
+    for rule in triggers::applicable_rules(file) {
         let mut report = Report::new(rule.id);
         (rule.check)(&cx, &mut report);
         raw.append(&mut report.findings);
@@ -270,91 +269,6 @@ fn check_file(
     }
     outcome.findings = findings;
     outcome
-}
-
-/// The registered rules that want this file kind and whose trigger words occur in it.
-/// When `hardcoded-secret` wants the file, the same pass records where the credential
-/// formats' prefixes occur ([`gate::record_prefix_hits`]), so the file is read once.
-fn applicable_rules(file: &SourceFile) -> Vec<&'static Rule> {
-    /// What a pattern is.
-    enum Owner {
-        /// A trigger word of the rule with this index.
-        Rule(usize),
-        /// The prefix of the credential format with this index.
-        Format(usize),
-    }
-    struct Prefilter {
-        matcher: AhoCorasick,
-        /// By pattern index.
-        owner: Vec<Owner>,
-        /// The rule whose format scan reads the prefixes.
-        secrets: Option<usize>,
-    }
-    static PREFILTER: OnceLock<Prefilter> = OnceLock::new();
-    let pf = PREFILTER.get_or_init(|| {
-        let mut patterns = Vec::new();
-        let mut owner = Vec::new();
-        for (i, r) in RULES.iter().enumerate() {
-            for t in r.triggers {
-                patterns.push(t.to_ascii_lowercase());
-                owner.push(Owner::Rule(i));
-            }
-        }
-        for (k, p) in rules::secrets::formats::pattern_prefixes().enumerate() {
-            patterns.push(p.to_ascii_lowercase());
-            owner.push(Owner::Format(k));
-        }
-        Prefilter {
-            // A DFA: the overlapping search reads every byte of every file, and a DFA
-            // does that fastest. It reads the file's lowercased copy (the gates' copy,
-            // `gate::checking`), so it needs no case-insensitive states.
-            matcher: AhoCorasick::builder()
-                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-                .build(&patterns)
-                .expect("trigger words are plain strings"),
-            owner,
-            secrets: RULES.iter().position(|r| r.id == "hardcoded-secret"),
-        }
-    });
-    let mut wanted: Vec<bool> = RULES.iter().map(|r| r.kinds.contains(&file.kind)).collect();
-    let needs_scan: Vec<usize> = (0..RULES.len())
-        .filter(|&i| wanted[i] && !RULES[i].triggers.is_empty() && gate::enabled())
-        .collect();
-    if !needs_scan.is_empty() {
-        let formats = pf.secrets.is_some_and(|i| wanted[i]);
-        let mut hit = vec![false; RULES.len()];
-        let mut remaining = needs_scan.len();
-        let mut prefixes = Vec::new();
-        let mut scan = |lower: &[u8]| {
-            for m in pf.matcher.find_overlapping_iter(lower) {
-                match pf.owner[m.pattern().as_usize()] {
-                    Owner::Format(k) if formats => prefixes.push((m.start(), k)),
-                    Owner::Rule(r) if wanted[r] && !hit[r] => {
-                        hit[r] = true;
-                        remaining -= 1;
-                        if remaining == 0 && !formats {
-                            break;
-                        }
-                    }
-                    _ => {}
-                }
-            }
-        };
-        if gate::with_lower(&file.text, &mut scan).is_none() {
-            scan(file.text.to_ascii_lowercase().as_bytes());
-        }
-        if formats {
-            gate::record_prefix_hits(&file.text, prefixes);
-        }
-        for i in needs_scan {
-            wanted[i] = hit[i];
-        }
-    }
-    RULES
-        .iter()
-        .zip(wanted)
-        .filter_map(|(r, w)| w.then_some(*r))
-        .collect()
 }
 
 pub(crate) fn finalize_raw(file: &SourceFile, config: &Config, r: RawFinding) -> Option<Finding> {

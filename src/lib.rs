@@ -22,6 +22,7 @@ pub mod report;
 pub mod rules;
 pub mod source;
 pub mod suppress;
+pub mod triggers;
 pub mod walk;
 
 #[cfg(test)]
