@@ -309,7 +309,7 @@ fn finalize(file: &SourceFile, config: &Config, r: RawFinding) -> Option<Finding
 /// `…`. (The caret under a masked value keeps the value's true width: columns in every
 /// format are those of the file, never of the masked line.)
 fn redacted_line(file: &SourceFile, line: u32, redact: &[Span]) -> String {
-    let line_start = file.lines.line_start(line);
+    let line_start = file.lines().line_start(line);
     let text = file.line_text(line);
     let line_end = line_start + text.len();
     let mut out = String::with_capacity(text.len());

@@ -2,6 +2,7 @@
 
 use crate::classify::FileKind;
 use crate::finding::Pos;
+use std::sync::OnceLock;
 
 /// One file as the rules see it: decoded text plus where it lives.
 #[derive(Debug)]
@@ -10,7 +11,8 @@ pub struct SourceFile {
     pub rel_path: String,
     pub kind: FileKind,
     pub text: String,
-    pub lines: LineIndex,
+    /// Built when first asked for: most files yield no finding, so no positions.
+    lines: OnceLock<LineIndex>,
 }
 
 impl SourceFile {
@@ -28,22 +30,25 @@ impl SourceFile {
         }
         let text = String::from_utf8(bytes)
             .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
-        let lines = LineIndex::new(&text);
         SourceFile {
             rel_path,
             kind,
             text,
-            lines,
+            lines: OnceLock::new(),
         }
     }
 
+    pub fn lines(&self) -> &LineIndex {
+        self.lines.get_or_init(|| LineIndex::new(&self.text))
+    }
+
     pub fn pos(&self, offset: usize) -> Pos {
-        self.lines.pos(&self.text, offset)
+        self.lines().pos(&self.text, offset)
     }
 
     /// The text of 1-based line `line`, without its line terminator.
     pub fn line_text(&self, line: u32) -> &str {
-        self.lines.line_text(&self.text, line)
+        self.lines().line_text(&self.text, line)
     }
 }
 

@@ -52,7 +52,7 @@ impl Suppressions {
             } else {
                 continue;
             };
-            let offset = file.lines.line_start(line_no) + at;
+            let offset = file.lines().line_start(line_no) + at;
             // The directive itself: through the closing `]`, or the `ignore` word.
             let head = line.len() - at - rest.len();
             let len = head + rest.find(']').map_or(0, |i| i + 1);

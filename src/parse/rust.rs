@@ -77,7 +77,7 @@ pub fn too_deep(text: &str, limit: usize) -> Option<usize> {
 
 pub fn byte_span(file: &SourceFile, span: proc_macro2::Span) -> Span {
     let to_offset = |lc: proc_macro2::LineColumn| {
-        file.lines.offset(
+        file.lines().offset(
             &file.text,
             Pos {
                 line: lc.line as u32,
