@@ -15,7 +15,7 @@
 //! conformance scripts. Where they differ, tree-sitter misreads bash
 //! (`tests::reads_what_tree_sitter_splits`): inside an `&&` list it splits a pipeline of
 //! three and drops a redirected first command from its pipeline, and it splits a word at
-//! a backquote. The hand reader reads those as bash does.
+//! a backquote or at a `$_name` expansion. The hand reader reads those as bash does.
 
 use super::{
     Command, Connector, Converted, Ctx, MAX_NESTING, MAX_SHELL_LEVEL, Pipe, RESERVED, Redirect,
@@ -527,11 +527,14 @@ impl Reader<'_> {
             }
             self.case_patterns()?;
             self.list(inner)?;
-            for end in [&b";;&"[..], b";;", b";&"] {
-                if self.at(end) {
-                    self.pos += end.len();
-                    break;
-                }
+            // An item ends at `;;` (`;&`, `;;&`) or, the last one, at `esac`.
+            match [&b";;&"[..], b";;", b";&"]
+                .into_iter()
+                .find(|end| self.at(end))
+            {
+                Some(end) => self.pos += end.len(),
+                None if self.keyword() == Some("esac") => {}
+                None => return None,
             }
         }
     }

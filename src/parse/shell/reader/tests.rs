@@ -294,6 +294,11 @@ fn reads_what_tree_sitter_splits() {
             Some((1, 2))
         ]
     );
+    // An expansion of a name starting with `_` stays in its word.
+    assert_eq!(
+        argv("mvn -Durl=https://$_user@github.com/$_repo.git", 0),
+        ["mvn", "-Durl=https://$_user@github.com/$_repo.git"]
+    );
     // `-` before a heredoc is an argument.
     assert_eq!(argv("python3 - <<'PY'\nprint(1)\nPY", 0), ["python3", "-"]);
     // A pipeline after a brace group in an `&&` list is one pipeline.
@@ -333,6 +338,7 @@ fn declines_what_it_does_not_read() {
         "echo $() ``",
         "echo a\\",
         "cat > #comment",
+        "case x in a) b } c) d;; esac",
     ] {
         assert!(read(src, Ctx::default(), 0, 0).is_none(), "{src:?}");
         let s = read_script(src, Readers::Both);
