@@ -337,11 +337,17 @@ impl Reader<'_> {
 
     /// One command: simple (returns its index) or compound (returns `None` inside).
     fn command(&mut self, ctx: Ctx) -> Option<Option<usize>> {
+        self.nested(|r| r.command_inner(ctx))
+    }
+
+    /// `read` one level deeper: compound commands and substitutions recurse, so past
+    /// [`MAX_DEPTH`] levels the text is left to tree-sitter.
+    fn nested<T>(&mut self, read: impl FnOnce(&mut Self) -> Option<T>) -> Option<T> {
         if self.depth >= MAX_DEPTH {
             return None;
         }
         self.depth += 1;
-        let result = self.command_inner(ctx);
+        let result = read(self);
         self.depth -= 1;
         result
     }

@@ -2,7 +2,7 @@
 //! tree-sitter path renders them.
 
 use super::super::{MAX_NESTING, MAX_VERBATIM, Out, Rendered, SubstKind, Within, Word};
-use super::{Ctx, MAX_DEPTH, Reader, ends_word, is_name_char, is_name_start};
+use super::{Ctx, Reader, ends_word, is_name_char, is_name_start};
 use crate::finding::Span;
 
 /// One part of a word, as the tree-sitter path renders it.
@@ -81,6 +81,13 @@ impl RawWord {
     }
 }
 
+/// The literal text `a..b` (if any) as a piece.
+fn literal(pieces: &mut Vec<Piece>, a: usize, b: usize, dq: bool) {
+    if b > a {
+        pieces.push(Piece::Lit { a, b, dq });
+    }
+}
+
 impl Reader<'_> {
     /// One word: literal text, quotes, expansions and substitutions, up to a byte that
     /// ends it. Substitutions are read as scripts, run on behalf of `owner`.
@@ -88,15 +95,7 @@ impl Reader<'_> {
         let start = self.pos;
         let mut pieces = Vec::new();
         let mut lit = self.pos;
-        let flush = |pieces: &mut Vec<Piece>, lit: usize, at: usize| {
-            if at > lit {
-                pieces.push(Piece::Lit {
-                    a: lit,
-                    b: at,
-                    dq: false,
-                });
-            }
-        };
+        let flush = |pieces: &mut Vec<Piece>, lit, at| literal(pieces, lit, at, false);
         while let Some(c) = self.peek() {
             match c {
                 b'<' | b'>' if self.peek_at(1) == Some(b'(') => {
@@ -179,15 +178,7 @@ impl Reader<'_> {
     /// after the closing one.
     pub(super) fn double_quoted(&mut self, owner: Ctx, pieces: &mut Vec<Piece>) -> Option<()> {
         let mut lit = self.pos;
-        let flush = |pieces: &mut Vec<Piece>, lit: usize, at: usize| {
-            if at > lit {
-                pieces.push(Piece::Lit {
-                    a: lit,
-                    b: at,
-                    dq: true,
-                });
-            }
-        };
+        let flush = |pieces: &mut Vec<Piece>, lit, at| literal(pieces, lit, at, true);
         loop {
             match self.peek()? {
                 b'"' => {
@@ -331,13 +322,10 @@ impl Reader<'_> {
         let a = self.pos;
         let inner = self.substitution_ctx(owner, kind)?;
         self.pos += usize::from(open);
-        if self.peek() == Some(b')') || self.depth >= MAX_DEPTH {
+        if self.peek() == Some(b')') {
             return None;
         }
-        self.depth += 1;
-        let read = self.list(inner);
-        self.depth -= 1;
-        read?;
+        self.nested(|r| r.list(inner))?;
         (self.peek() == Some(b')')).then(|| self.pos += 1)?;
         Some(Piece::Exp {
             a,
@@ -359,14 +347,7 @@ impl Reader<'_> {
         let inner = self.substitution_ctx(owner, SubstKind::Command)?;
         let outer_end = std::mem::replace(&mut self.end, close);
         self.pos = body;
-        let read = if self.depth >= MAX_DEPTH {
-            None
-        } else {
-            self.depth += 1;
-            let read = self.list(inner);
-            self.depth -= 1;
-            read
-        };
+        let read = self.nested(|r| r.list(inner));
         self.end = outer_end;
         read?;
         if self.pos != close {
