@@ -712,6 +712,26 @@ struct ShellJob {
     level: u8,
 }
 
+impl ShellJob {
+    /// Whether a `sh -c` string found at `level`, in `ctx`, is read as a script too (the
+    /// bounds on shell-string levels and on nesting).
+    fn wanted(level: u8, ctx: Ctx) -> bool {
+        level < MAX_SHELL_LEVEL && ctx.nesting < MAX_NESTING
+    }
+
+    /// The job for a string found at `level`: its rendering with the source map, and the
+    /// substitutions in it (already run by the outer shell).
+    fn new(owner: usize, r: Rendered, skip: Vec<Span>, level: u8) -> ShellJob {
+        ShellJob {
+            owner,
+            text: r.text,
+            map: r.map,
+            skip,
+            level: level + 1,
+        }
+    }
+}
+
 struct Builder<'s, 't> {
     src: &'s str,
     commands: Vec<Command>,
@@ -1301,7 +1321,7 @@ impl<'s, 't> Builder<'s, 't> {
     }
 
     fn queue_shell_string(&mut self, owner: usize, word: Node, ctx: Ctx) {
-        if self.level >= MAX_SHELL_LEVEL || ctx.nesting >= MAX_NESTING {
+        if !ShellJob::wanted(self.level, ctx) {
             return;
         }
         let r = render(self.src, word, true, false);
@@ -1315,13 +1335,7 @@ impl<'s, 't> Builder<'s, 't> {
             }
         }
         skip.sort_by_key(|s| s.start);
-        self.jobs.push(ShellJob {
-            owner,
-            text: r.text,
-            map: r.map,
-            skip,
-            level: self.level + 1,
-        });
+        self.jobs.push(ShellJob::new(owner, r, skip, self.level));
     }
 }
 

@@ -18,8 +18,8 @@
 //! a backquote or at a `$_name` expansion. The hand reader reads those as bash does.
 
 use super::{
-    Command, Connector, Converted, Ctx, MAX_NESTING, MAX_SHELL_LEVEL, Pipe, RESERVED, Redirect,
-    ShellJob, Word, sat16, shell_string_index,
+    Command, Connector, Converted, Ctx, Pipe, RESERVED, Redirect, ShellJob, Word, sat16,
+    shell_string_index,
 };
 use crate::finding::Span;
 use words::{Piece, RawWord};
@@ -921,7 +921,7 @@ impl Reader<'_> {
     /// Queues the string of `sh -c STRING` to be read as a script (as
     /// `Builder::queue_shell_string`).
     fn queue_shell_string(&mut self, owner: usize, word: &RawWord, ctx: Ctx) {
-        if self.level >= MAX_SHELL_LEVEL || ctx.nesting >= MAX_NESTING {
+        if !ShellJob::wanted(self.level, ctx) {
             return;
         }
         let r = word.render(self.src, true, false);
@@ -935,12 +935,6 @@ impl Reader<'_> {
                 _ => None,
             })
             .collect();
-        self.jobs.push(ShellJob {
-            owner,
-            text: r.text,
-            map: r.map,
-            skip,
-            level: self.level + 1,
-        });
+        self.jobs.push(ShellJob::new(owner, r, skip, self.level));
     }
 }
