@@ -690,6 +690,14 @@ impl Ctx {
             ..self
         }
     }
+
+    /// The context of the words of command `idx`: substitutions in them run on its behalf.
+    fn owned_by(self, idx: usize) -> Ctx {
+        Ctx {
+            owner: Some(idx),
+            ..self.plain()
+        }
+    }
 }
 
 enum Job<'t> {
@@ -1171,13 +1179,8 @@ impl<'s, 't> Builder<'s, 't> {
         let idx = self.push_command(words, assignments, Span::new(n.start_byte(), end), ctx);
         redirects.sort_by_key(|r: &Redirect| r.target.span.start);
         self.commands[idx].redirects = redirects;
-        let owner = Ctx {
-            owner: Some(idx),
-            ..ctx.plain()
-        };
-        for c in scans.into_iter().rev() {
-            st.push(Job::Scan(c, owner));
-        }
+        let owner = ctx.owned_by(idx);
+        self.scan_for(idx, scans, ctx, st);
         for r in extra {
             self.redirect(r, Some(idx), owner, ctx, st);
         }
@@ -1185,6 +1188,13 @@ impl<'s, 't> Builder<'s, 't> {
             self.queue_shell_string(idx, nodes[k], ctx);
         }
         Some(idx)
+    }
+
+    /// Queues `nodes` (words, assignments, operands of command `idx`) to be scanned for
+    /// substitutions, which run on that command's behalf.
+    fn scan_for(&mut self, idx: usize, nodes: Vec<Node<'t>>, ctx: Ctx, st: &mut Vec<Job<'t>>) {
+        let owner = ctx.owned_by(idx);
+        st.extend(nodes.into_iter().rev().map(|c| Job::Scan(c, owner)));
     }
 
     /// Records a separator to patch if the text between two words of one command holds
@@ -1234,13 +1244,7 @@ impl<'s, 't> Builder<'s, 't> {
         };
         let assignments = parts.iter().map(|&c| self.word(c)).collect();
         let idx = self.push_command(Vec::new(), assignments, span(n), ctx);
-        let owner = Ctx {
-            owner: Some(idx),
-            ..ctx.plain()
-        };
-        for c in parts.into_iter().rev() {
-            st.push(Job::Scan(c, owner));
-        }
+        self.scan_for(idx, parts, ctx, st);
     }
 
     /// `export A=1 B`, `local x`, `unset y`: the keyword is an anonymous token.
@@ -1259,13 +1263,7 @@ impl<'s, 't> Builder<'s, 't> {
             }
         }
         let idx = self.push_command(words, Vec::new(), span(n), ctx);
-        let owner = Ctx {
-            owner: Some(idx),
-            ..ctx.plain()
-        };
-        for c in scans.into_iter().rev() {
-            st.push(Job::Scan(c, owner));
-        }
+        self.scan_for(idx, scans, ctx, st);
     }
 
     /// `[ … ]` / `[[ … ]]`: operands and operators flattened into words.
@@ -1294,13 +1292,7 @@ impl<'s, 't> Builder<'s, 't> {
             }
         }
         let idx = self.push_command(words, Vec::new(), span(n), ctx);
-        let owner = Ctx {
-            owner: Some(idx),
-            ..ctx.plain()
-        };
-        for c in scans.into_iter().rev() {
-            st.push(Job::Scan(c, owner));
-        }
+        self.scan_for(idx, scans, ctx, st);
     }
 
     fn word(&self, n: Node) -> Word {

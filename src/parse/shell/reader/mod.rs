@@ -732,11 +732,7 @@ impl Reader<'_> {
             in_condition: ctx.in_condition,
             nesting: ctx.nesting,
         });
-        let owner = Ctx {
-            owner: Some(idx),
-            ..ctx.plain()
-        };
-        (idx, owner)
+        (idx, ctx.owned_by(idx))
     }
 
     /// A simple command: assignments, words and redirects up to an operator.
